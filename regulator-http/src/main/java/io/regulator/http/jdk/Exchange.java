@@ -1,8 +1,6 @@
 package io.regulator.http.jdk;
 
 import io.regulator.Slot;
-import io.regulator.http.internal.LeakWatch;
-import java.lang.ref.Cleaner;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
@@ -14,8 +12,6 @@ import java.net.http.HttpResponse.ResponseInfo;
  */
 final class Exchange {
   private final Slot slot;
-  private final LeakWatch leakWatch;
-  private final Throwable origin;
   /** Whether a retryable status may be swallowed and retried; false on the last attempt. */
   private final boolean mayRetry;
   private final RetryDecision decision;
@@ -27,10 +23,8 @@ final class Exchange {
     boolean retries(int status);
   }
 
-  Exchange(Slot slot, LeakWatch leakWatch, Throwable origin, boolean mayRetry, RetryDecision decision) {
+  Exchange(Slot slot, boolean mayRetry, RetryDecision decision) {
     this.slot = slot;
-    this.leakWatch = leakWatch;
-    this.origin = origin;
     this.mayRetry = mayRetry;
     this.decision = decision;
   }
@@ -63,23 +57,5 @@ final class Exchange {
 
   void release() {
     slot.release();
-  }
-
-  boolean isReleased() {
-    return slot.isReleased();
-  }
-
-  boolean watchesLeaks() {
-    return leakWatch != null;
-  }
-
-  Cleaner.Cleanable watch(Object holder, Runnable reclaim) {
-    return leakWatch.watch(holder, reclaim);
-  }
-
-  void reclaimLeak() {
-    if (slot.release() && leakWatch != null) {
-      leakWatch.report(slot, origin);
-    }
   }
 }

@@ -5,8 +5,6 @@ import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.http.RetryPolicy;
 import io.regulator.http.Sleeper;
-import io.regulator.http.SlotLeak;
-import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.CookieHandler;
@@ -27,7 +25,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -39,9 +36,10 @@ import javax.net.ssl.SSLParameters;
  *
  * <p>Retries follow the {@link RetryPolicy}: a retried response's body is drained and its slot
  * given back before the wait, and the next attempt takes a slot again. A streaming body
- * ({@code BodyHandlers.ofInputStream()}) holds its slot until it is read to the end or closed; one
- * that is dropped unclosed is reclaimed once it is garbage-collected and reported to the leak
- * listener.
+ * ({@code BodyHandlers.ofInputStream()}) holds its slot until it is read to the end or closed. A
+ * stream dropped unclosed holds its slot until the server or the pool's close ends it: the JDK
+ * keeps every response reachable while its connection is open, so no garbage collection can tell
+ * a dropped stream from a slow reader.
  *
  * <p>Closing this client closes the pool, giving back every slot it holds; on JDK 21 and later it
  * first closes the wrapped client, which waits for in-flight exchanges. WebSockets and HTTP/2
@@ -54,7 +52,6 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
   private final RegulatedPool pool;
   private final RetryPolicy retry;
   private final Duration acquireTimeout;
-  private final LeakWatch leakWatch;
   private final boolean closeDelegate;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -63,7 +60,6 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
     this.pool = builder.pool;
     this.retry = builder.retry;
     this.acquireTimeout = builder.acquireTimeout;
-    this.leakWatch = new LeakWatch(builder.recordLeakOrigins, builder.leakListener);
     this.closeDelegate = builder.closeDelegate;
   }
 
@@ -100,10 +96,8 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
     HostKey key = HostKey.of(request.uri());
     String method = request.method();
     for (int attempt = 1; ; attempt++) {
-      Throwable origin = leakWatch.origin();
       Slot slot = pool.acquire(key, acquireTimeout);
-      Exchange exchange = new Exchange(
-          slot, leakWatch, origin, retry.allowsAnotherAttempt(method, attempt), retry::retriesStatus);
+      Exchange exchange = new Exchange(slot, retry.allowsAnotherAttempt(method, attempt), retry::retriesStatus);
       HttpResponse<T> response;
       try {
         response = delegate.send(request, exchange.handler(handler));
@@ -188,7 +182,6 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       if (result.isDone()) {
         return;
       }
-      Throwable origin = leakWatch.origin();
       CompletableFuture<Slot> acquiring;
       try {
         acquiring = pool.acquireAsync(key, acquireTimeout);
@@ -203,15 +196,15 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
         } else if (result.isDone()) {
           slot.release();
         } else {
-          exchange(attempt, slot, origin);
+          exchange(attempt, slot);
         }
       });
     }
 
-    private void exchange(int attempt, Slot slot, Throwable origin) {
+    private void exchange(int attempt, Slot slot) {
       String method = request.method();
       boolean mayRetry = retry.allowsAnotherAttempt(method, attempt);
-      Exchange exchange = new Exchange(slot, leakWatch, origin, mayRetry, retry::retriesStatus);
+      Exchange exchange = new Exchange(slot, mayRetry, retry::retriesStatus);
       CompletableFuture<HttpResponse<T>> sending;
       try {
         sending = (push == null)
@@ -344,8 +337,6 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
     private final RegulatedPool pool;
     private RetryPolicy retry = RetryPolicy.none();
     private Duration acquireTimeout = Duration.ofSeconds(30);
-    private boolean recordLeakOrigins;
-    private Consumer<SlotLeak> leakListener = LeakWatch.logging();
     private boolean closeDelegate = true;
 
     private Builder(HttpClient delegate, RegulatedPool pool) {
@@ -369,18 +360,6 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
         throw new IllegalArgumentException("acquireTimeout < 0: " + acquireTimeout);
       }
       this.acquireTimeout = acquireTimeout;
-      return this;
-    }
-
-    /** Whether to record where each slot was taken, for leak reports. Costs a stack trace per attempt. Default off. */
-    public Builder recordLeakOrigins(boolean recordLeakOrigins) {
-      this.recordLeakOrigins = recordLeakOrigins;
-      return this;
-    }
-
-    /** Hears of every leaked slot reclaimed. Default: a warning on the {@code io.regulator.http.leaks} logger. */
-    public Builder leakListener(Consumer<SlotLeak> leakListener) {
-      this.leakListener = Objects.requireNonNull(leakListener, "leakListener");
       return this;
     }
 
