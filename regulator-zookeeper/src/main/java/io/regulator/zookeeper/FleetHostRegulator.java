@@ -41,8 +41,10 @@ public interface FleetHostRegulator extends HostRegulator {
   int fleetLeases(HostKey key);
 
   /**
-   * Leases of {@code key} held now across the whole fleet, read from ZooKeeper (one round trip).
-   * A diagnostic: the figure may include a lease being taken or returned at that instant.
+   * Lease nodes of {@code key} in ZooKeeper now, across the whole fleet (one round trip). A
+   * diagnostic: besides the leases held, it counts a lease being returned at that instant and the
+   * node of the one acquirer waiting at the head of the fleet's queue (Curator's semaphore creates
+   * its lease node before it waits for a free one), so it can exceed the limit by one.
    *
    * @throws FleetUnavailableException if ZooKeeper is unreachable
    */

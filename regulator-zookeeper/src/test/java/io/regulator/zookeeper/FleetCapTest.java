@@ -1,5 +1,6 @@
 package io.regulator.zookeeper;
 
+import static io.regulator.zookeeper.ZooKeeperSupport.soon;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,7 +62,7 @@ class FleetCapTest {
     }
     if (!nodes.isEmpty()) {
       FleetHostRegulator any = nodes.get(0).regulator;
-      await().atMost(10, SECONDS).until(() -> any.fleetInUse(HOST) == 0);
+      soon().until(() -> any.fleetInUse(HOST) == 0);
     }
     for (FleetNode node : nodes) {
       node.close();
@@ -98,7 +99,7 @@ class FleetCapTest {
     assertTrue(fleet.getMessage().contains("fleet lease"), fleet.getMessage());
     assertEquals(1, b.regulator.inUse(HOST));
     // b's acquire may still sit at the head of the fleet's queue with a lease node of its own
-    await().atMost(10, SECONDS).until(() -> a.regulator.fleetInUse(HOST) == 3);
+    soon().until(() -> a.regulator.fleetInUse(HOST) == 3);
     a1.release();
     a2.release();
     b1.release();
@@ -116,7 +117,7 @@ class FleetCapTest {
     assertTrue(slot.isReleased());
     assertEquals(0, a.regulator.inUse(HOST));
     assertEquals(0, a.regulator.fleetLeases(HOST));
-    await().atMost(10, SECONDS).until(() -> a.regulator.fleetInUse(HOST) == 0);
+    soon().until(() -> a.regulator.fleetInUse(HOST) == 0);
   }
 
   @Test
@@ -169,7 +170,7 @@ class FleetCapTest {
     for (FleetNode node : fleet) {
       assertEquals(0, node.regulator.inUse(OTHER));
     }
-    await().atMost(10, SECONDS).until(() -> fleet.get(0).regulator.fleetInUse(OTHER) == 0);
+    soon().until(() -> fleet.get(0).regulator.fleetInUse(OTHER) == 0);
   }
 
   @Test
@@ -251,7 +252,7 @@ class FleetCapTest {
       }));
     }
     workers.forEach(Thread::start);
-    await().atMost(10, SECONDS).until(() -> busy.regulator.stats().handoffs() > 20);
+    soon().until(() -> busy.regulator.stats().handoffs() > 20);
     try (Slot slot = quiet.pool.acquire(HOST, Duration.ofSeconds(20))) {
       holders.enter();
       holders.exit();
@@ -280,7 +281,7 @@ class FleetCapTest {
       }
     });
     waiter.start();
-    await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 1);
+    soon().until(() -> a.regulator.waiting(HOST) == 1);
     held.release(); // handed to the waiter, never to a tryAcquire racing it
     assertEquals(Optional.empty(), a.pool.tryAcquire(HOST));
     waiter.join(10_000);
@@ -301,9 +302,9 @@ class FleetCapTest {
     Thread aThread = new Thread(() -> capture(closing, aWaiter));
     Thread bThread = new Thread(() -> capture(b.pool, bWaiter));
     aThread.start();
-    await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 1);
+    soon().until(() -> a.regulator.waiting(HOST) == 1);
     bThread.start();
-    await().atMost(10, SECONDS).until(() -> b.regulator.waiting(HOST) == 1);
+    soon().until(() -> b.regulator.waiting(HOST) == 1);
     closing.close();
     aThread.join(10_000);
     bThread.join(10_000);
@@ -332,7 +333,7 @@ class FleetCapTest {
     AtomicReference<Object> outcome = new AtomicReference<>();
     Thread waiter = new Thread(() -> capture(a.pool, outcome));
     waiter.start();
-    await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 1);
+    soon().until(() -> a.regulator.waiting(HOST) == 1);
     waiter.interrupt();
     waiter.join(10_000);
     assertInstanceOf(InterruptedException.class, outcome.get());
@@ -345,9 +346,9 @@ class FleetCapTest {
     FleetNode a = node("a", 4, 1);
     Slot held = a.pool.acquireAsync(HOST, LONG).get(10, SECONDS);
     CompletableFuture<Slot> queued = a.pool.acquireAsync(HOST, LONG);
-    await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 1);
+    soon().until(() -> a.regulator.waiting(HOST) == 1);
     assertTrue(queued.cancel(false));
-    await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 0);
+    soon().until(() -> a.regulator.waiting(HOST) == 0);
     CompletableFuture<Slot> timesOut = a.pool.acquireAsync(HOST, Duration.ofMillis(100));
     ExecutionException timeout =
         assertThrows(ExecutionException.class, () -> timesOut.get(10, SECONDS));
@@ -365,7 +366,7 @@ class FleetCapTest {
     for (int i = 0; i < 150; i++) {
       Slot held = a.pool.acquire(HOST);
       CompletableFuture<Slot> queued = a.pool.acquireAsync(HOST, LONG);
-      await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 1);
+      soon().until(() -> a.regulator.waiting(HOST) == 1);
       Thread releaser = new Thread(held::release);
       releaser.start();
       boolean cancelled = queued.cancel(false);
@@ -375,7 +376,7 @@ class FleetCapTest {
       } else {
         assertThrows(CancellationException.class, queued::join);
       }
-      await().atMost(10, SECONDS).until(() -> a.regulator.inUse(HOST) == 0
+      soon().until(() -> a.regulator.inUse(HOST) == 0
           && a.regulator.waiting(HOST) == 0);
     }
     assertEquals(0, a.regulator.fleetLeases(HOST));
@@ -405,22 +406,22 @@ class FleetCapTest {
     }
     workers.forEach(Thread::start);
     try {
-      await().atMost(10, SECONDS).until(() -> holders.max() >= 4);
+      soon().until(() -> holders.max() >= 4);
       assertTrue(holders.max() <= 6, "max " + holders.max());
 
       a.regulator.setFleetLimit(HOST, 2);
-      await().atMost(10, SECONDS).until(() -> b.regulator.fleetLimit(HOST) == 2);
+      soon().until(() -> b.regulator.fleetLimit(HOST) == 2);
       // Handoffs keep a lease circulating on its node until it ages out; what bounds the holders
       // is the number of lease nodes, which only falls now.
-      await().atMost(10, SECONDS).until(() -> a.regulator.fleetInUse(HOST) <= 2);
+      soon().until(() -> a.regulator.fleetInUse(HOST) <= 2);
       holders.resetMax();
       long grants = a.regulator.stats().grants() + b.regulator.stats().grants();
-      await().atMost(10, SECONDS).until(
+      soon().until(
           () -> a.regulator.stats().grants() + b.regulator.stats().grants() > grants + 50);
       assertTrue(holders.max() <= 2, "max after lowering " + holders.max());
 
       b.regulator.setFleetLimit(HOST, 10);
-      await().atMost(10, SECONDS).until(() -> holders.max() > 2);
+      soon().until(() -> holders.max() > 2);
       assertTrue(holders.max() <= 10, "max after raising " + holders.max());
     } finally {
       stop.set(true);
@@ -438,7 +439,7 @@ class FleetCapTest {
     AtomicReference<Object> outcome = new AtomicReference<>();
     Thread waiter = new Thread(() -> capture(a.pool, outcome));
     waiter.start();
-    await().atMost(10, SECONDS).until(() -> a.regulator.waiting(HOST) == 1);
+    soon().until(() -> a.regulator.waiting(HOST) == 1);
     assertEquals(1, a.regulator.inUse(HOST));
     assertEquals(1, a.pool.inUse(HOST));
     assertEquals(3, a.regulator.limit(HOST));
@@ -454,15 +455,28 @@ class FleetCapTest {
   }
 
   @Test
+  void idleHost_isDroppedAfterTheIdleTimeout_butNeverWhileASlotIsOut() throws Exception {
+    FleetNode a = node("a", 4, 2, b -> b.idleHostTimeout(Duration.ofMillis(100)));
+    a.pool.acquire(HOST).release();
+    soon().until(() -> a.regulator.trackedHosts() == 0);
+    Slot slot = a.pool.acquire(HOST); // a fresh entry, which reads the fleet limit again
+    assertEquals(1, a.regulator.trackedHosts());
+    await().during(Duration.ofMillis(400)).atMost(5, SECONDS)
+        .until(() -> a.regulator.trackedHosts() == 1 && a.regulator.fleetLeases(HOST) == 1);
+    slot.release();
+    soon().until(() -> a.regulator.trackedHosts() == 0);
+  }
+
+  @Test
   void poolDroppedWithoutClose_givesBackItsSlotsAndLeases() throws Exception {
     FleetNode a = node("a", 4, 2);
     holdAndDrop(a.regulator);
-    await().atMost(20, SECONDS).until(() -> {
+    soon().until(() -> {
       System.gc();
       return a.events.contains("closed:dropped:2:true");
     });
     assertEquals(0, a.regulator.inUse(HOST));
-    await().atMost(10, SECONDS).until(() -> a.regulator.fleetInUse(HOST) == 0);
+    soon().until(() -> a.regulator.fleetInUse(HOST) == 0);
   }
 
   private static void holdAndDrop(FleetHostRegulator regulator) throws InterruptedException {

@@ -1,7 +1,7 @@
 package io.regulator.zookeeper;
 
+import static io.regulator.zookeeper.ZooKeeperSupport.soon;
 import static java.util.concurrent.TimeUnit.SECONDS;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,7 +61,7 @@ class FleetFailureTest {
       node.pool.close();
       assertEquals(0, node.regulator.inUse(HOST), node.name);
     }
-    await().atMost(20, SECONDS).until(() -> ZooKeeperSupport.leaseNodes(probe, path, HOST) == 0);
+    soon().until(() -> ZooKeeperSupport.leaseNodes(probe, path, HOST) == 0);
     for (FleetNode node : nodes) {
       node.close();
     }
@@ -110,8 +110,8 @@ class FleetFailureTest {
 
     ZooKeeperSupport.expireSession(a.client, server.getConnectString());
 
-    await().atMost(20, SECONDS).until(() -> a.events.contains("lost:" + HOST + ":2"));
-    await().atMost(20, SECONDS).until(() -> a.regulator.fleetState() == FleetState.CONNECTED);
+    soon().until(() -> a.events.contains("lost:" + HOST + ":2"));
+    soon().until(() -> a.regulator.fleetState() == FleetState.CONNECTED);
     assertTrue(a.events.contains("state:LOST"), a.events.toString());
     assertEquals(2, a.regulator.stats().leasesLost());
     // a's callers still hold their slots, but the servers deleted their leases
@@ -128,7 +128,7 @@ class FleetFailureTest {
     first.release();
     second.release();
     assertEquals(0, a.regulator.inUse(HOST));
-    await().atMost(10, SECONDS).until(() -> leaseNodes() == 2);
+    soon().until(() -> leaseNodes() == 2);
     assertEquals(2, b.regulator.fleetLeases(HOST));
 
     b1.release();
@@ -146,7 +146,7 @@ class FleetFailureTest {
     Slot second = lost.pool.acquire(HOST);
     AtomicReference<Object> outcome = new AtomicReference<>();
     Thread waiter = acquireInBackground(survivor.pool, LONG, outcome);
-    await().atMost(10, SECONDS).until(() -> survivor.regulator.waiting(HOST) == 1);
+    soon().until(() -> survivor.regulator.waiting(HOST) == 1);
 
     long cutAt = System.nanoTime();
     lost.proxy.cut(); // the node is gone as far as the ensemble can tell
@@ -155,7 +155,7 @@ class FleetFailureTest {
     long freedAfterMs = (System.nanoTime() - cutAt) / 1_000_000;
     Slot taken = assertInstanceOf(Slot.class, outcome.get(), () -> "freed after " + freedAfterMs);
     // the lost node learns it too, and refuses rather than guesses
-    await().atMost(20, SECONDS).until(() -> lost.events.contains("lost:" + HOST + ":2"));
+    soon().until(() -> lost.events.contains("lost:" + HOST + ":2"));
     assertThrows(FleetUnavailableException.class, () -> lost.pool.acquire(HOST));
     taken.release();
     first.release();
@@ -174,7 +174,7 @@ class FleetFailureTest {
     }
     AtomicReference<Object> outcome = new AtomicReference<>();
     Thread waiter = acquireInBackground(cut.pool, LONG, outcome);
-    await().atMost(10, SECONDS).until(() -> cut.regulator.waiting(HOST) == 1);
+    soon().until(() -> cut.regulator.waiting(HOST) == 1);
 
     cut.proxy.cut();
 
@@ -194,7 +194,7 @@ class FleetFailureTest {
     assertTrue(cut.regulator.stats().unavailable() >= 4, cut.regulator.stats().toString());
 
     cut.proxy.restore();
-    await().atMost(20, SECONDS).until(() -> cut.regulator.fleetState() == FleetState.CONNECTED);
+    soon().until(() -> cut.regulator.fleetState() == FleetState.CONNECTED);
     held.release();
     othersSlots.forEach(Slot::release);
     Slot again = cut.pool.acquire(HOST, LONG);
@@ -211,7 +211,7 @@ class FleetFailureTest {
     assertEquals(1, cut.regulator.fleetLeases(HOST));
 
     cut.proxy.cut();
-    await().atMost(10, SECONDS).until(() -> cut.regulator.fleetState() != FleetState.CONNECTED);
+    soon().until(() -> cut.regulator.fleetState() != FleetState.CONNECTED);
 
     Slot fromShare = cut.pool.acquire(HOST, LONG); // 1 held + 1 = the share of 2
     assertTrue(cut.events.contains("fallback:" + HOST + ":2/2"), cut.events.toString());
@@ -228,7 +228,7 @@ class FleetFailureTest {
     assertTrue(cut.regulator.fleetLeases(HOST) <= 1);
 
     cut.proxy.restore();
-    await().atMost(20, SECONDS).until(() -> cut.regulator.fleetState() == FleetState.CONNECTED);
+    soon().until(() -> cut.regulator.fleetState() == FleetState.CONNECTED);
     next.release();
     held.release();
     // connected again, grants are fleet leases again
@@ -246,7 +246,7 @@ class FleetFailureTest {
     Slot o2 = other.pool.acquire(HOST);
     AtomicReference<Object> outcome = new AtomicReference<>();
     Thread waiter = acquireInBackground(cut.pool, LONG, outcome);
-    await().atMost(10, SECONDS).until(() -> cut.regulator.waiting(HOST) == 1);
+    soon().until(() -> cut.regulator.waiting(HOST) == 1);
 
     cut.proxy.cut();
 

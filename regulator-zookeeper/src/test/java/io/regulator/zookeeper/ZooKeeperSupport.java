@@ -18,6 +18,8 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 
 /** In-JVM ZooKeeper servers and clients with short timeouts, for tests. */
 final class ZooKeeperSupport {
@@ -25,6 +27,15 @@ final class ZooKeeperSupport {
   static final int SESSION_TIMEOUT_MS = 1500;
 
   private ZooKeeperSupport() {}
+
+  /**
+   * Awaitility bounded at 30 s, polling every 5 ms from the start: the default 100 ms poll would
+   * make tests that wait for many short events slow, and these conditions are cheap.
+   */
+  static ConditionFactory soon() {
+    return Awaitility.await().atMost(30, SECONDS).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(5));
+  }
 
   /** A standalone server ticking every 100 ms (sessions of 200 ms to 4 s). */
   static TestingServer server() throws Exception {
@@ -55,6 +66,7 @@ final class ZooKeeperSupport {
         .connectString(connectString)
         .sessionTimeoutMs(sessionTimeoutMs)
         .connectionTimeoutMs(1000)
+        .maxCloseWaitMs(200)
         .retryPolicy(new RetryNTimes(3, 100))
         .build();
     client.start();

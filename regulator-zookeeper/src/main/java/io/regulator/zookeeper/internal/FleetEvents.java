@@ -34,9 +34,11 @@ final class FleetEvents {
     fleet(listener -> listener.leasesLost(key, slotsInUse));
   }
 
-  void fallbackGranted(HostKey key, int heldOnNode, int share) {
-    LOG.log(Level.DEBUG, "fleet regulator: slot of {0} granted from the local share ({1} of {2})"
-        + " while ZooKeeper is unavailable", key, heldOnNode, share);
+  /** A local-share grant; the first of an outage for its host is logged as a warning. */
+  void fallbackGranted(HostKey key, int heldOnNode, int share, boolean firstOfOutage) {
+    LOG.log(firstOfOutage ? Level.WARNING : Level.DEBUG, "fleet regulator: slot of {0} granted"
+        + " from the local share ({1} of {2}) while ZooKeeper is unavailable; not recorded in the"
+        + " fleet", key, heldOnNode, share);
     fleet(listener -> listener.fallbackGranted(key, heldOnNode, share));
   }
 

@@ -123,6 +123,10 @@ final class HostLeases {
   @GuardedBy("lock")
   private long idleSince;
 
+  /** Whether this outage already granted from the local share (and logged it as a warning). */
+  @GuardedBy("lock")
+  private boolean sharedThisOutage;
+
   @GuardedBy("lock")
   private boolean retired;
 
@@ -153,6 +157,7 @@ final class HostLeases {
     int toSpawn = 0;
     long waitNanos = 0;
     boolean fallback = false;
+    boolean firstOfOutage = false;
     int heldNow = 0;
     lock.lock();
     try {
@@ -176,6 +181,8 @@ final class HostLeases {
           && request.grant(FleetPermit.localShare(runtime.connection.epoch(), runtime.now()))) {
         granted++;
         fallback = true;
+        firstOfOutage = !sharedThisOutage;
+        sharedThisOutage = true;
         heldNow = granted;
       } else {
         queue.add(request);
@@ -189,7 +196,7 @@ final class HostLeases {
     }
     if (fallback) {
       runtime.counters.fallbackGrants.increment();
-      runtime.events.fallbackGranted(key, heldNow, share());
+      runtime.events.fallbackGranted(key, heldNow, share(), firstOfOutage);
       request.signal();
     }
     spawn(toSpawn, waitNanos);
@@ -276,6 +283,7 @@ final class HostLeases {
       return null;
     }
     granted++;
+    sharedThisOutage = true;
     runtime.counters.fallbackGrants.increment();
     return FleetPermit.localShare(runtime.connection.epoch(), runtime.now());
   }
@@ -309,7 +317,7 @@ final class HostLeases {
   void release(FleetPermit permit) {
     LeaseRequest handedTo = null;
     FleetPermit toReturn = null;
-    List<LeaseRequest> fromShare = List.of();
+    ShareGrants fromShare = ShareGrants.NONE;
     int heldNow;
     lock.lock();
     try {
@@ -369,7 +377,7 @@ final class HostLeases {
     LeaseRequest grantedTo = null;
     FleetPermit toReturn = null;
     List<LeaseRequest> failed = List.of();
-    List<LeaseRequest> fromShare = List.of();
+    ShareGrants fromShare = ShareGrants.NONE;
     int toSpawn = 0;
     long nextWait = 0;
     int heldNow;
@@ -418,7 +426,7 @@ final class HostLeases {
   void connectionChanged(FleetState state) {
     int lost = 0;
     List<LeaseRequest> failed = List.of();
-    List<LeaseRequest> fromShare = List.of();
+    ShareGrants fromShare = ShareGrants.NONE;
     int toSpawn = 0;
     long waitNanos = 0;
     int heldNow;
@@ -429,6 +437,7 @@ final class HostLeases {
         liveLeases = 0; // the epoch moved on: those permits are void now
       }
       if (state == FleetState.CONNECTED) {
+        sharedThisOutage = false;
         toSpawn = reserveAcquires();
         waitNanos = latestDeadline() - runtime.now();
       } else if (runtime.settings.whenUnavailable() == WhenUnavailable.FAIL_FAST) {
@@ -455,7 +464,7 @@ final class HostLeases {
     if (runtime.connection.state() == FleetState.CONNECTED) {
       return; // the semaphore itself hears the change
     }
-    List<LeaseRequest> fromShare;
+    ShareGrants fromShare;
     int heldNow;
     lock.lock();
     try {
@@ -482,10 +491,15 @@ final class HostLeases {
     return null;
   }
 
+  /** Requests granted from the local share, and whether they are the outage's first. */
+  private record ShareGrants(List<LeaseRequest> requests, boolean firstOfOutage) {
+    static final ShareGrants NONE = new ShareGrants(List.of(), false);
+  }
+
   @GuardedBy("lock")
-  private List<LeaseRequest> grantLocalShare() {
+  private ShareGrants grantLocalShare() {
     if (runtime.settings.whenUnavailable() != WhenUnavailable.LOCAL_SHARE || queue.isEmpty()) {
-      return List.of();
+      return ShareGrants.NONE;
     }
     List<LeaseRequest> grants = new ArrayList<>();
     int share = share();
@@ -496,7 +510,11 @@ final class HostLeases {
         grants.add(request);
       }
     }
-    return grants;
+    boolean first = !grants.isEmpty() && !sharedThisOutage;
+    if (!grants.isEmpty()) {
+      sharedThisOutage = true;
+    }
+    return new ShareGrants(grants, first);
   }
 
   @GuardedBy("lock")
@@ -562,10 +580,12 @@ final class HostLeases {
     }
   }
 
-  private void signalLocalShare(List<LeaseRequest> grants, int heldNow) {
-    for (LeaseRequest request : grants) {
+  private void signalLocalShare(ShareGrants grants, int heldNow) {
+    boolean first = grants.firstOfOutage();
+    for (LeaseRequest request : grants.requests()) {
       runtime.counters.fallbackGrants.increment();
-      runtime.events.fallbackGranted(key, heldNow, share());
+      runtime.events.fallbackGranted(key, heldNow, share(), first);
+      first = false;
       request.signal();
     }
   }
