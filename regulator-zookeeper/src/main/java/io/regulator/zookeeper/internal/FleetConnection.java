@@ -1,6 +1,7 @@
 package io.regulator.zookeeper.internal;
 
 import io.regulator.zookeeper.FleetState;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.curator.framework.CuratorFramework;
@@ -18,13 +19,20 @@ import org.apache.curator.framework.state.ConnectionStateListener;
  * silent connection after two thirds). So held leases are trusted for handoff only during that
  * first third of the session timeout; after that, not even a lease this node holds is passed on.
  *
- * <p>Thread-safe: Curator calls {@link #stateChanged} from one event thread, the only writer; the
- * fields are volatile for the readers.
+ * <p>Thread-safe: Curator calls {@link #stateChanged} from one event thread; the state is written
+ * under a lock (so that the first read at start cannot overwrite an event) and is volatile for the
+ * readers. Host entries hear a change after it is visible here, on Curator's event thread.
  */
 final class FleetConnection implements ConnectionStateListener {
   private final CuratorFramework client;
   private final LongSupplier ticker;
   private final Consumer<FleetState> onChange;
+
+  /** Orders the first read in {@link #start()} with events; never held while calling out. */
+  private final ReentrantLock lock = new ReentrantLock();
+
+  @GuardedBy("lock")
+  private boolean seenEvent;
 
   private volatile FleetState state;
   private volatile int epoch;
@@ -38,11 +46,19 @@ final class FleetConnection implements ConnectionStateListener {
     this.suspendedAt = ticker.getAsLong();
   }
 
-  /** Starts listening, then reads the current state, so that no event falls between. */
+  /**
+   * Starts listening, then reads the current state, so that no event falls between; the lock
+   * keeps an event delivered meanwhile from being overwritten by that first read.
+   */
   void start() {
     client.getConnectionStateListenable().addListener(this);
-    if (client.getZookeeperClient().isConnected() && state == FleetState.SUSPENDED) {
-      state = FleetState.CONNECTED;
+    lock.lock();
+    try {
+      if (!seenEvent && client.getZookeeperClient().isConnected()) {
+        state = FleetState.CONNECTED;
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -87,16 +103,22 @@ final class FleetConnection implements ConnectionStateListener {
         next = FleetState.SUSPENDED;
         break;
     }
-    FleetState previous = state;
-    if (next == previous || (previous == FleetState.LOST && next == FleetState.SUSPENDED)) {
-      return; // a lost session stays lost until a new one connects
+    lock.lock();
+    try {
+      seenEvent = true;
+      FleetState previous = state;
+      if (next == previous || (previous == FleetState.LOST && next == FleetState.SUSPENDED)) {
+        return; // a lost session stays lost until a new one connects
+      }
+      if (next == FleetState.SUSPENDED) {
+        suspendedAt = ticker.getAsLong();
+      } else if (next == FleetState.LOST) {
+        epoch = epoch + 1; // written only here, under the lock
+      }
+      state = next;
+    } finally {
+      lock.unlock();
     }
-    if (next == FleetState.SUSPENDED) {
-      suspendedAt = ticker.getAsLong();
-    } else if (next == FleetState.LOST) {
-      epoch = epoch + 1; // single writer: Curator's event thread
-    }
-    state = next;
     onChange.accept(next);
   }
 }
