@@ -225,6 +225,7 @@ class FleetFailureTest {
     Slot next = cut.pool.tryAcquire(HOST).orElseThrow();
     assertEquals(java.util.Optional.empty(), cut.pool.tryAcquire(HOST));
     assertEquals(2, cut.regulator.stats().fallbackGrants());
+    assertEquals(2, cut.events.stream().filter(e -> e.startsWith("fallback:")).count());
     assertTrue(cut.regulator.fleetLeases(HOST) <= 1);
 
     cut.proxy.restore();

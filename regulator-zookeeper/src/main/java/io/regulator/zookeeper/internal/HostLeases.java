@@ -130,6 +130,9 @@ final class HostLeases {
   @GuardedBy("lock")
   private boolean retired;
 
+  /** What {@link #tryTake()} returns when this entry was retired: look the host up again. */
+  static final FleetPermit RETIRED_ENTRY = FleetPermit.localShare(-1, 0);
+
   HostLeases(HostKey key, FleetRuntime runtime) {
     this.key = key;
     this.runtime = runtime;
@@ -211,7 +214,11 @@ final class HostLeases {
    * @throws FleetUnavailableException under {@code FAIL_FAST} while ZooKeeper is unavailable
    */
   FleetPermit tryTake() {
-    int epoch;
+    int epoch = 0;
+    FleetUnavailableException refused = null;
+    FleetPermit fromShare = null;
+    boolean firstOfOutage = false;
+    int heldNow = 0;
     lock.lock();
     try {
       if (retired) {
@@ -221,13 +228,31 @@ final class HostLeases {
         return null; // no barging past this node's queue
       }
       FleetState state = runtime.connection.state();
-      if (state != FleetState.CONNECTED) {
-        return tryLocalShare(state);
+      if (state == FleetState.CONNECTED) {
+        busy++;
+        epoch = runtime.connection.epoch();
+      } else if (runtime.settings.whenUnavailable() == WhenUnavailable.FAIL_FAST) {
+        refused = unavailable(state, null);
+      } else if (granted < share()) {
+        granted++;
+        firstOfOutage = !sharedThisOutage;
+        sharedThisOutage = true;
+        heldNow = granted;
+        fromShare = FleetPermit.localShare(runtime.connection.epoch(), runtime.now());
+      } else {
+        return null;
       }
-      busy++;
-      epoch = runtime.connection.epoch();
     } finally {
       lock.unlock();
+    }
+    if (refused != null) {
+      runtime.counters.unavailable.increment();
+      throw refused;
+    }
+    if (fromShare != null) {
+      runtime.counters.fallbackGrants.increment();
+      runtime.events.fallbackGranted(key, heldNow, share(), firstOfOutage);
+      return fromShare;
     }
     Lease lease = null;
     Throwable error = null;
@@ -268,24 +293,6 @@ final class HostLeases {
       return whenErrored(error);
     }
     return permit;
-  }
-
-  /** A marker permit: the entry was retired, look the host up again. */
-  static final FleetPermit RETIRED_ENTRY = FleetPermit.localShare(-1, 0);
-
-  @GuardedBy("lock")
-  private FleetPermit tryLocalShare(FleetState state) {
-    if (runtime.settings.whenUnavailable() == WhenUnavailable.FAIL_FAST) {
-      runtime.counters.unavailable.increment();
-      throw unavailable(state, null);
-    }
-    if (granted >= share()) {
-      return null;
-    }
-    granted++;
-    sharedThisOutage = true;
-    runtime.counters.fallbackGrants.increment();
-    return FleetPermit.localShare(runtime.connection.epoch(), runtime.now());
   }
 
   private FleetPermit whenErrored(Throwable error) {
@@ -571,12 +578,13 @@ final class HostLeases {
     }
   }
 
+  /** Wakes failed requests; counted first, so that a woken caller sees its refusal counted. */
   private void signalAll(List<LeaseRequest> requests) {
-    for (LeaseRequest request : requests) {
-      request.signal();
-    }
     if (!requests.isEmpty()) {
       runtime.counters.unavailable.add(requests.size());
+    }
+    for (LeaseRequest request : requests) {
+      request.signal();
     }
   }
 
