@@ -171,7 +171,8 @@ public final class FleetHostRegulators {
     /** How long a host with nothing held or waiting keeps its fleet watch; default 1 minute. */
     public Builder idleHostTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "idleHostTimeout");
-      requireArgument(!timeout.isNegative() && !timeout.isZero(), "idleHostTimeout <= 0: " + timeout);
+      requireArgument(
+          !timeout.isNegative() && !timeout.isZero(), "idleHostTimeout <= 0: " + timeout);
       this.idleHostTimeout = timeout;
       return this;
     }
@@ -228,11 +229,11 @@ public final class FleetHostRegulators {
       }
       return new LeasedHostRegulator(new FleetSettings(client, local, path, defaultFleetLimit,
           fleetLimits, whenUnavailable, Math.max(1, expectedNodes), saturatedNanos(handoffWindow),
-          acquireTimeout, acquiresPerHost, saturatedNanos(idleHostTimeout), listeners, asyncExecutor,
-          ticker, (nodeId != null) ? nodeId : defaultNodeId()));
+          acquireTimeout, acquiresPerHost, saturatedNanos(idleHostTimeout), listeners,
+          asyncExecutor, ticker, (nodeId != null) ? nodeId : defaultNodeId()));
     }
 
-    /** Nanoseconds of a duration, capped (~73 years) so that deadline arithmetic cannot overflow. */
+    /** Nanoseconds of a duration, capped at ~73 years so that deadline sums cannot overflow. */
     private static long saturatedNanos(Duration duration) {
       long max = Long.MAX_VALUE / 4;
       return (duration.compareTo(Duration.ofNanos(max)) >= 0) ? max : duration.toNanos();

@@ -83,7 +83,8 @@ final class FleetNode implements AutoCloseable {
   }
 
   /** Acquires, counts the holder in {@code holders} while it holds, and releases. */
-  void holdOnce(HostKey key, ConcurrencyGauge holders, Runnable whileHeld) throws InterruptedException {
+  void holdOnce(HostKey key, ConcurrencyGauge holders, Runnable whileHeld)
+      throws InterruptedException {
     Slot slot = pool.acquire(key);
     holders.enter();
     try {

@@ -46,6 +46,7 @@ class ModuleTest {
 
   @Test
   void zookeeper_doesNotNeedTheCoreModule() throws IOException {
-    assertTrue(descriptor().requires().stream().noneMatch(r -> r.name().equals("io.regulator.core")));
+    assertTrue(descriptor().requires().stream()
+        .noneMatch(r -> r.name().equals("io.regulator.core")));
   }
 }

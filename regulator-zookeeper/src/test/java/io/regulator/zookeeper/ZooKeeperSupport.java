@@ -42,7 +42,7 @@ final class ZooKeeperSupport {
     return new TestingServer(spec(-1), true);
   }
 
-  /** A three-server ensemble; a slower tick than standalone so that followers keep up on 2 cores. */
+  /** A three-server ensemble, with sync and init limits generous enough for 2 busy cores. */
   static TestingCluster cluster() throws Exception {
     TestingCluster cluster = new TestingCluster(spec(1), spec(2), spec(3));
     cluster.start();

@@ -57,7 +57,7 @@ final class FleetRuntime {
     closed = true;
   }
 
-  /** Runs {@code call} on a ZooKeeper thread; the caller may park on the future instead of pinning. */
+  /** Runs {@code call} on a ZooKeeper thread; the caller parks on the future, pinning nothing. */
   <T> CompletableFuture<T> onZooKeeperThread(ZooKeeperCall<T> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {

@@ -130,6 +130,9 @@ final class HostLeases {
   @GuardedBy("lock")
   private boolean retired;
 
+  /** How long after a failed acquire the callers still queued (LOCAL_SHARE) get another. */
+  private static final long RETRY_AFTER_ERROR_MILLIS = 100;
+
   /** What {@link #tryTake()} returns when this entry was retired: look the host up again. */
   static final FleetPermit RETIRED_ENTRY = FleetPermit.localShare(-1, 0);
 
@@ -387,6 +390,7 @@ final class HostLeases {
     ShareGrants fromShare = ShareGrants.NONE;
     int toSpawn = 0;
     long nextWait = 0;
+    boolean retryLater = false;
     int heldNow;
     lock.lock();
     try {
@@ -407,8 +411,10 @@ final class HostLeases {
           failed = failAll(unavailable(state, error));
         } else {
           fromShare = grantLocalShare();
+          retryLater = !queue.isEmpty();
         }
-        // No retry here: a new request, or the connection coming back, starts the next acquire.
+        // No retry at once, which could spin on a persistent error: a new request, the connection
+        // coming back, or (for callers still queued) a retry a moment later starts the next one.
       } else {
         toSpawn = reserveAcquires();
         nextWait = latestDeadline() - runtime.now();
@@ -427,9 +433,30 @@ final class HostLeases {
     signalAll(failed);
     signalLocalShare(fromShare, heldNow);
     spawn(toSpawn, nextWait);
+    if (retryLater) {
+      try {
+        runtime.timer.schedule(this::resume, RETRY_AFTER_ERROR_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // the regulator closed: nobody is left to serve
+      }
+    }
   }
 
-  /** Reacts to the connection: fail or serve queued requests while down, resume acquires when up. */
+  /** Starts the acquires that the queue needs, if the connection allows. */
+  private void resume() {
+    int toSpawn;
+    long waitNanos;
+    lock.lock();
+    try {
+      toSpawn = reserveAcquires();
+      waitNanos = latestDeadline() - runtime.now();
+    } finally {
+      lock.unlock();
+    }
+    spawn(toSpawn, waitNanos);
+  }
+
+  /** Reacts to the connection: fails or serves queued requests while down, resumes when up. */
   void connectionChanged(FleetState state) {
     int lost = 0;
     List<LeaseRequest> failed = List.of();
@@ -625,7 +652,7 @@ final class HostLeases {
     return new FleetUnavailableException(key, state, cause);
   }
 
-  /** Starts the Curator recipes of this host once: reads (or seeds) the limit, then the semaphore. */
+  /** Starts this host's Curator recipes once: reads (or seeds) the limit, then the semaphore. */
   private InterProcessSemaphoreV2 started() throws Exception {
     InterProcessSemaphoreV2 started = semaphore;
     if (started != null) {

@@ -86,7 +86,7 @@ final class LeaseRequest {
     return failure;
   }
 
-  /** Wakes the caller with the outcome; called by the winner of a grant or fail, with no lock held. */
+  /** Wakes the caller with the outcome; called by whoever granted or failed it, lock-free. */
   void signal() {
     int now = state();
     if (now == GRANTED) {
