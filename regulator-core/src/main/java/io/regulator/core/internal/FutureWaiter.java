@@ -27,9 +27,14 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
   private final LongSupplier ticker;
   private volatile ScheduledFuture<?> timeout;
 
-  FutureWaiter(
-      FifoHostSemaphore semaphore, PoolLedger ledger, Executor executor, LongSupplier ticker) {
+  /** Keeps the pool's handle reachable while this acquire queues, as a blocked thread would. */
+  @SuppressWarnings({"unused", "FieldCanBeLocal"})
+  private final Object pool;
+
+  FutureWaiter(FifoHostSemaphore semaphore, PoolLedger ledger, Object pool, Executor executor,
+      LongSupplier ticker) {
     super(semaphore, ledger, ticker.getAsLong());
+    this.pool = pool;
     this.executor = executor;
     this.ticker = ticker;
   }

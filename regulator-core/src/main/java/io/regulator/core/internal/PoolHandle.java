@@ -4,6 +4,7 @@ import io.regulator.HostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,15 +60,26 @@ final class PoolHandle implements RegulatedPool {
       throw semaphore.timeoutException(0);
     }
     ParkingWaiter waiter = new ParkingWaiter(semaphore, ledger, registry.settings().ticker());
-    slot = semaphore.takeOrEnqueue(waiter);
-    return (slot != null) ? slot : waiter.await(timeoutNanos);
+    try {
+      slot = semaphore.takeOrEnqueue(waiter);
+      return (slot != null) ? slot : waiter.await(timeoutNanos);
+    } finally {
+      // Nothing in the regulator references this handle, so that its Cleaner can run; without
+      // the fence, `this` is dead during the wait and the GC could close the pool under its own
+      // waiting caller (`newPool("x").acquire(key)`).
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
   public Optional<Slot> tryAcquire(HostKey key) {
     Objects.requireNonNull(key, "key");
     requireOpen();
-    return Optional.ofNullable(registry.table().semaphore(key).tryTake(ledger));
+    try {
+      return Optional.ofNullable(registry.table().semaphore(key).tryTake(ledger));
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
@@ -87,8 +99,9 @@ final class PoolHandle implements RegulatedPool {
         return CompletableFuture.failedFuture(semaphore.timeoutException(0));
       }
       RegulatorSettings settings = registry.settings();
-      FutureWaiter waiter =
-          new FutureWaiter(semaphore, ledger, settings.asyncExecutor(), settings.ticker());
+      // The waiter holds this handle: a pool with a queued acquire is in use, not leaked.
+      FutureWaiter waiter = new FutureWaiter(
+          semaphore, ledger, this, settings.asyncExecutor(), settings.ticker());
       slot = semaphore.takeOrEnqueue(waiter);
       if (slot != null) {
         return CompletableFuture.completedFuture(slot);
@@ -97,6 +110,8 @@ final class PoolHandle implements RegulatedPool {
       return waiter.future;
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    } finally {
+      Reference.reachabilityFence(this);
     }
   }
 
