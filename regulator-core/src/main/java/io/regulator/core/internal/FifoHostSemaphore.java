@@ -5,6 +5,9 @@ import io.regulator.HostOverloadedException;
 import io.regulator.HostSnapshot;
 import io.regulator.SlotTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -53,7 +56,12 @@ import java.util.function.LongSupplier;
  * <h2>Metrics</h2>
  *
  * The figures ({@link #inUse()}, {@link #waiting()}, {@link #limit()}) are read under the lock, so
- * each is exact at its instant; snapshots read them together.
+ * each is exact at its instant; snapshots read them together. Nothing observes from inside this
+ * class: events (meters, listeners, leak tracking, JFR) are raised by the callers of its methods,
+ * after every lock is released, through the regulator's {@link SlotObserver}. Micrometer gauges
+ * read the figures through the {@link HostTable} by key and never hold a semaphore, so meters
+ * cannot keep an idle host in memory. The held-slot list, in acquisition order, is what the leak
+ * sweep walks ({@link #collectOverdue}) and what names the oldest holder in a time-out.
  */
 final class FifoHostSemaphore {
   final HostKey key;
@@ -350,13 +358,48 @@ final class FifoHostSemaphore {
         key, limitNow, inUseNow, waitingNow, Duration.ofNanos(Math.max(0, waitedNanos)), holders);
   }
 
+  /**
+   * Who holds this host, for a one-line time-out message: {@code held by {hog=3, other=1},
+   * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
+   */
   @GuardedBy("lock")
   private String describeHolders() {
     if (oldest == null) {
       return "";
     }
+    List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool().entrySet());
+    byPool.sort(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
+        .thenComparing(Map.Entry.comparingByKey()));
+    StringBuilder holders = new StringBuilder("held by {");
+    for (int i = 0; i < byPool.size(); i++) {
+      holders.append((i == 0) ? "" : ", ")
+          .append(byPool.get(i).getKey()).append('=').append(byPool.get(i).getValue());
+    }
     long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
-    return "held by " + heldByPool() + ", oldest by '" + oldest.ledger.name + "' for "
-        + ageMillis + " ms";
+    return holders.append("}, oldest by '").append(oldest.ledger.name).append("' for ")
+        .append(ageMillis).append(" ms").toString();
+  }
+
+  /**
+   * Adds to {@code due} every held slot that is at least {@code thresholdNanos} old at {@code
+   * now} but was not yet at {@code previousSweep} (every such slot if {@code first}). Walks the
+   * held slots oldest first and stops at the first young one, so it costs the overdue slots, not
+   * all of them.
+   */
+  void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
+      List<LedgerSlot> due) {
+    lock.lock();
+    try {
+      for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+        if (now - slot.acquiredAt < thresholdNanos) {
+          break;
+        }
+        if (first || previousSweep - slot.acquiredAt < thresholdNanos) {
+          due.add(slot);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 }

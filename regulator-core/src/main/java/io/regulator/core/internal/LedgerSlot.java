@@ -67,6 +67,7 @@ final class LedgerSlot implements Slot {
     }
     ledger.unlink(this);
     semaphore.giveBack(this);
+    ledger.observer.released(this); // no lock held
     return true;
   }
 
@@ -76,6 +77,7 @@ final class LedgerSlot implements Slot {
       return false;
     }
     semaphore.giveBack(this);
+    ledger.observer.released(this);
     return true;
   }
 

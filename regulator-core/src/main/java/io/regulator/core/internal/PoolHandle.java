@@ -1,8 +1,11 @@
 package io.regulator.core.internal;
 
 import io.regulator.HostKey;
+import io.regulator.HostOverloadedException;
+import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,11 +26,13 @@ final class PoolHandle implements RegulatedPool {
   private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
   private final PoolLedger ledger;
+  private final SlotObserver observer;
   private final SemaphoreRegistry registry;
   private final Cleaner.Cleanable cleanable;
 
   PoolHandle(PoolLedger ledger, SemaphoreRegistry registry, Cleaner cleaner) {
     this.ledger = ledger;
+    this.observer = ledger.observer;
     this.registry = registry;
     this.cleanable = cleaner.register(this, new Reclaimer(ledger, registry));
   }
@@ -47,27 +52,40 @@ final class PoolHandle implements RegulatedPool {
     Objects.requireNonNull(key, "key");
     long timeoutNanos = toNanos(timeout);
     if (Thread.interrupted()) {
+      observer.refused(key, ledger, Outcome.INTERRUPTED, 0);
       throw new InterruptedException();
     }
-    requireOpen();
+    requireOpen(key);
     FifoHostSemaphore semaphore = registry.table().semaphore(key);
-    LedgerSlot slot = semaphore.tryTake(ledger);
+    LedgerSlot slot = tryTake(semaphore);
     if (slot != null) {
-      return slot;
+      return observer.acquired(slot, 0, null);
     }
     if (timeoutNanos == 0) {
-      throw semaphore.timeoutException(0);
+      SlotTimeoutException timedOut = semaphore.timeoutException(0);
+      observer.refused(key, ledger, Outcome.TIMEOUT, 0);
+      throw timedOut;
     }
     ParkingWaiter waiter = new ParkingWaiter(semaphore, ledger, registry.settings().ticker());
-    slot = semaphore.takeOrEnqueue(waiter);
-    return (slot != null) ? slot : waiter.await(timeoutNanos);
+    try {
+      slot = semaphore.takeOrEnqueue(waiter);
+    } catch (RuntimeException e) {
+      refused(key, e);
+      throw e;
+    }
+    return (slot != null) ? observer.acquired(slot, 0, null) : waiter.await(timeoutNanos);
   }
 
   @Override
   public Optional<Slot> tryAcquire(HostKey key) {
     Objects.requireNonNull(key, "key");
-    requireOpen();
-    return Optional.ofNullable(registry.table().semaphore(key).tryTake(ledger));
+    requireOpen(key);
+    LedgerSlot slot = tryTake(registry.table().semaphore(key));
+    if (slot == null) {
+      observer.refused(key, ledger, Outcome.TIMEOUT, 0); // a zero-timeout acquire that got none
+      return Optional.empty();
+    }
+    return Optional.of(observer.acquired(slot, 0, null));
   }
 
   @Override
@@ -75,28 +93,51 @@ final class PoolHandle implements RegulatedPool {
     Objects.requireNonNull(key, "key");
     long timeoutNanos = toNanos(timeout);
     if (ledger.isClosed()) {
+      observer.refused(key, ledger, Outcome.CLOSED, 0);
       return CompletableFuture.failedFuture(ledger.closedException());
     }
     FifoHostSemaphore semaphore = registry.table().semaphore(key);
     try {
       LedgerSlot slot = semaphore.tryTake(ledger);
       if (slot != null) {
-        return CompletableFuture.completedFuture(slot);
+        return CompletableFuture.completedFuture(observer.acquired(slot, 0, null));
       }
       if (timeoutNanos == 0) {
-        return CompletableFuture.failedFuture(semaphore.timeoutException(0));
+        SlotTimeoutException timedOut = semaphore.timeoutException(0);
+        observer.refused(key, ledger, Outcome.TIMEOUT, 0);
+        return CompletableFuture.failedFuture(timedOut);
       }
       RegulatorSettings settings = registry.settings();
       FutureWaiter waiter =
           new FutureWaiter(semaphore, ledger, settings.asyncExecutor(), settings.ticker());
       slot = semaphore.takeOrEnqueue(waiter);
       if (slot != null) {
-        return CompletableFuture.completedFuture(slot);
+        return CompletableFuture.completedFuture(observer.acquired(slot, 0, null));
       }
       waiter.start(registry.timer(), timeoutNanos);
       return waiter.future;
     } catch (RuntimeException e) {
+      refused(key, e);
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Takes a free slot, or null; reports a pool closed under us. */
+  private LedgerSlot tryTake(FifoHostSemaphore semaphore) {
+    try {
+      return semaphore.tryTake(ledger);
+    } catch (PoolClosedException e) {
+      observer.refused(semaphore.key, ledger, Outcome.CLOSED, 0);
+      throw e;
+    }
+  }
+
+  /** Reports an acquire refused before it waited. */
+  private void refused(HostKey key, RuntimeException e) {
+    if (e instanceof HostOverloadedException) {
+      observer.refused(key, ledger, Outcome.OVERLOADED, 0);
+    } else if (e instanceof PoolClosedException) {
+      observer.refused(key, ledger, Outcome.CLOSED, 0);
     }
   }
 
@@ -110,8 +151,9 @@ final class PoolHandle implements RegulatedPool {
         : timeout.toNanos();
   }
 
-  private void requireOpen() {
+  private void requireOpen(HostKey key) {
     if (ledger.isClosed()) {
+      observer.refused(key, ledger, Outcome.CLOSED, 0);
       throw ledger.closedException();
     }
   }

@@ -28,6 +28,10 @@ final class PoolLedger {
   record Closing(List<LedgerSlot> slots, List<SlotWaiter> waiters) {}
 
   final String name;
+
+  /** The regulator's observer, reached through the ledger by its slots and waiters. */
+  final SlotObserver observer;
+
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Written under {@code lock}; volatile so that acquires can refuse early without it. */
@@ -42,8 +46,9 @@ final class PoolLedger {
   @GuardedBy("lock")
   private final Set<SlotWaiter> waiters = new HashSet<>();
 
-  PoolLedger(String name) {
+  PoolLedger(String name, SlotObserver observer) {
     this.name = name;
+    this.observer = observer;
   }
 
   boolean isClosed() {
