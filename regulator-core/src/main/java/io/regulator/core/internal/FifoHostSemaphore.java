@@ -173,7 +173,11 @@ final class FifoHostSemaphore {
     }
   }
 
-  /** Gives back a released or reclaimed slot; the head waiter gets it at once. */
+  /**
+   * Gives back a released or reclaimed slot; the head waiter gets it at once. The release is
+   * observed after the unlock but before the waiters it served are woken, so that events tell a
+   * slot's release before its next holder's acquire.
+   */
   void giveBack(LedgerSlot slot) {
     SlotWaiter toWake;
     lock.lock();
@@ -184,7 +188,11 @@ final class FifoHostSemaphore {
     } finally {
       lock.unlock();
     }
-    wakeAll(toWake);
+    try {
+      slot.ledger.observer.released(slot);
+    } finally {
+      wakeAll(toWake);
+    }
   }
 
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */

@@ -66,8 +66,7 @@ final class LedgerSlot implements Slot {
       return false;
     }
     ledger.unlink(this);
-    semaphore.giveBack(this);
-    ledger.observer.released(this); // no lock held
+    semaphore.giveBack(this); // which tells the observer
     return true;
   }
 
@@ -77,7 +76,6 @@ final class LedgerSlot implements Slot {
       return false;
     }
     semaphore.giveBack(this);
-    ledger.observer.released(this);
     return true;
   }
 
