@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
@@ -52,7 +53,10 @@ final class MicrometerObserver implements SlotObserver {
   private final LongSupplier ticker;
   private final ConcurrentMap<HostKey, HostMeters> tagged = new ConcurrentHashMap<>();
   private final AtomicInteger taggedCount = new AtomicInteger();
-  private final HostMeters other;
+
+  /** The meters of untagged hosts, registered once the first host goes untagged. */
+  private final AtomicReference<HostMeters> other = new AtomicReference<>();
+
   private final ConcurrentMap<PoolLedger, Gauge> poolGauges = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -62,7 +66,19 @@ final class MicrometerObserver implements SlotObserver {
     this.table = table;
     this.maxTaggedHosts = maxTaggedHosts;
     this.ticker = ticker;
-    this.other = new HostMeters(null);
+  }
+
+  private HostMeters other() {
+    HostMeters meters = other.get();
+    if (meters == null) {
+      // A racing loser registers the same meters, which Micrometer hands back; its gauges read
+      // through this observer, not through the loser, so either object serves.
+      meters = new HostMeters(null);
+      if (!other.compareAndSet(null, meters)) {
+        meters = other.get();
+      }
+    }
+    return meters;
   }
 
   /** The meters of a host: its own if it has (or can get) a tag, else those of {@code other}. */
@@ -72,7 +88,7 @@ final class MicrometerObserver implements SlotObserver {
       return meters;
     }
     if (taggedCount.get() >= maxTaggedHosts) {
-      return other;
+      return other();
     }
     meters = tagged.computeIfAbsent(key, k -> {
       if (closed) {
@@ -84,7 +100,7 @@ final class MicrometerObserver implements SlotObserver {
       }
       return new HostMeters(k);
     });
-    return (meters != null) ? meters : other;
+    return (meters != null) ? meters : other();
   }
 
   @Override
@@ -151,7 +167,10 @@ final class MicrometerObserver implements SlotObserver {
         return null;
       });
     }
-    other.remove();
+    HostMeters untagged = other.get();
+    if (untagged != null) {
+      untagged.remove();
+    }
     for (PoolLedger ledger : poolGauges.keySet()) {
       poolClosing(ledger);
     }
@@ -182,16 +201,19 @@ final class MicrometerObserver implements SlotObserver {
     HostMeters(HostKey key) {
       this.key = key;
       this.host = (key == null) ? OTHER_HOSTS : key.toString();
-      gauges.add(Gauge.builder(SLOTS_IN_USE, this, m -> m.figure(FifoHostSemaphore::inUse))
+      // The state object is the observer, which lives as long as the regulator: Micrometer holds
+      // it weakly. Each function reads through this HostMeters, which remove() unregisters.
+      MicrometerObserver state = MicrometerObserver.this;
+      gauges.add(Gauge.builder(SLOTS_IN_USE, state, o -> figure(FifoHostSemaphore::inUse))
           .tag(HOST, host)
           .description("Slots of the host held now, across all pools")
           .register(registry));
-      gauges.add(Gauge.builder(SLOTS_WAITING, this, m -> m.figure(FifoHostSemaphore::waiting))
+      gauges.add(Gauge.builder(SLOTS_WAITING, state, o -> figure(FifoHostSemaphore::waiting))
           .tag(HOST, host)
           .description("Callers queued now for a slot of the host, across all pools")
           .register(registry));
       if (key != null) {
-        gauges.add(Gauge.builder(SLOTS_LIMIT, this, HostMeters::limit)
+        gauges.add(Gauge.builder(SLOTS_LIMIT, state, o -> table.limit(key))
             .tag(HOST, host)
             .description("The host's limit of slots")
             .register(registry));
@@ -208,10 +230,6 @@ final class MicrometerObserver implements SlotObserver {
       }
       FifoHostSemaphore semaphore = table.find(key);
       return (semaphore == null) ? 0 : figure.applyAsInt(semaphore);
-    }
-
-    private double limit() {
-      return table.limit(key);
     }
 
     void recordAcquire(Outcome outcome, long waitedNanos) {
