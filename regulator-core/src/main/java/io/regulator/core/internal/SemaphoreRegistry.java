@@ -224,7 +224,7 @@ public final class SemaphoreRegistry implements HostRegulator {
     observer.regulatorClosed();
   }
 
- /**
+  /**
    * Runs {@link LeakTracker#sweep} periodically on the timer thread. Holds its regulator weakly,
    * so that a regulator dropped without {@code close()} does not keep its timer running forever.
    */
