@@ -35,7 +35,8 @@ import java.util.function.LongSupplier;
  * granting thread's {@code WAITING -> GRANTED} against the waiter's own {@code WAITING ->
  * CANCELLED} on timeout, interrupt or future cancel, and the closing pool's {@code WAITING ->
  * FAILED}. The loser of that CAS does nothing, so a slot is neither lost nor given twice.
- * Releases are idempotent by a CAS on the slot ({@link LedgerSlot}).
+ * Releases are idempotent: a slot's {@code released} flag flips once, under this lock, in the
+ * same step as the count ({@link LedgerSlot}).
  *
  * <h2>Entry lifecycle</h2>
  *
@@ -174,25 +175,40 @@ final class FifoHostSemaphore {
   }
 
   /**
-   * Gives back a released or reclaimed slot; the head waiter gets it at once. The release is
-   * observed after the unlock but before the waiters it served are woken, so that events tell a
-   * slot's release before its next holder's acquire.
+   * Gives back a slot unless it was given back already, deciding that under the lock so the
+   * decision and the count change are one step; the head waiter gets the slot at once.
+   *
+   * <p>When {@code observe}, the release is observed after the unlock but before the waiters it
+   * served are woken, so that events tell a slot's release before its next holder's acquire. A
+   * closing pool passes false and reports its slots once they are all back (see {@code
+   * SemaphoreRegistry.shutdown}).
+   *
+   * @return whether this call gave it back
    */
-  void giveBack(LedgerSlot slot) {
+  boolean giveBack(LedgerSlot slot, boolean observe) {
     SlotWaiter toWake;
     lock.lock();
     try {
+      if (slot.released) {
+        return false;
+      }
+      slot.released = true;
       unlinkHeld(slot);
       inUse--;
       toWake = drain();
     } finally {
       lock.unlock();
     }
-    try {
-      slot.ledger.observer.released(slot);
-    } finally {
+    if (observe) {
+      try {
+        slot.ledger.observer.released(slot);
+      } finally {
+        wakeAll(toWake);
+      }
+    } else {
       wakeAll(toWake);
     }
+    return true;
   }
 
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */

@@ -57,7 +57,7 @@ final class MicrometerObserver implements SlotObserver {
   /** The meters of untagged hosts, registered once the first host goes untagged. */
   private final AtomicReference<HostMeters> other = new AtomicReference<>();
 
-  private final ConcurrentMap<PoolLedger, Gauge> poolGauges = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, PoolGauge> poolGauges = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /** @param registry a {@code MeterRegistry}, typed so that callers need no Micrometer type */
@@ -125,24 +125,33 @@ final class MicrometerObserver implements SlotObserver {
     }
   }
 
+  /**
+   * Points the pool's gauge at this ledger. Gauges are per name, not per ledger: a new pool may
+   * take a closed pool's name before the old one's close has finished, and Micrometer would hand
+   * the new pool the old gauge (same name and tags) only for the old close to remove it.
+   */
   @Override
   public void poolOpened(PoolLedger ledger) {
-    Gauge gauge = Gauge.builder(POOL_IN_USE, ledger, PoolLedger::held)
-        .tag(POOL, ledger.name)
-        .description("Slots the pool holds now, across hosts")
-        .register(registry);
-    poolGauges.put(ledger, gauge);
+    poolGauges.compute(ledger.name, (name, gauge) -> {
+      PoolGauge current = (gauge != null) ? gauge : new PoolGauge(name);
+      current.ledger = ledger;
+      return current;
+    });
     if (ledger.isClosed()) {
       poolClosing(ledger); // the regulator closed it while we registered
     }
   }
 
+  /** Removes the pool's gauge, unless a newer pool of the same name took it over. */
   @Override
   public void poolClosing(PoolLedger ledger) {
-    Gauge gauge = poolGauges.remove(ledger);
-    if (gauge != null) {
-      registry.remove(gauge);
-    }
+    poolGauges.computeIfPresent(ledger.name, (name, gauge) -> {
+      if (gauge.ledger != ledger) {
+        return gauge;
+      }
+      registry.remove(gauge.gauge);
+      return null;
+    });
   }
 
   @Override
@@ -171,8 +180,11 @@ final class MicrometerObserver implements SlotObserver {
     if (untagged != null) {
       untagged.remove();
     }
-    for (PoolLedger ledger : poolGauges.keySet()) {
-      poolClosing(ledger);
+    for (String pool : poolGauges.keySet()) {
+      poolGauges.computeIfPresent(pool, (name, gauge) -> {
+        registry.remove(gauge.gauge);
+        return null;
+      });
     }
   }
 
@@ -184,6 +196,26 @@ final class MicrometerObserver implements SlotObserver {
       }
     }
     return sum;
+  }
+
+  /** The in-use gauge of the open pool of one name. */
+  private final class PoolGauge {
+    final Gauge gauge;
+
+    /** The open pool of this name; set and read under {@code poolGauges}' compute for the name. */
+    volatile PoolLedger ledger;
+
+    PoolGauge(String name) {
+      gauge = Gauge.builder(POOL_IN_USE, MicrometerObserver.this, o -> held())
+          .tag(POOL, name)
+          .description("Slots the pool holds now, across hosts")
+          .register(registry);
+    }
+
+    private double held() {
+      PoolLedger current = ledger;
+      return (current == null) ? 0 : current.held();
+    }
   }
 
   /** One host's meters, or those of every untagged host when {@code key} is null. */

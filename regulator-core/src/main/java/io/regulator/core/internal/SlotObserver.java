@@ -14,7 +14,7 @@ import io.regulator.Slot;
  *
  * <p>Each slot handed to a caller passes {@link #acquired} once, on the thread that hands it
  * over, and {@link #released} once, on the thread that gave it back, whichever path that was
- * (the holder, the pool's close, a leak reclaim).
+ * (the holder, a leak reclaim, or the pool's close, which reports its slots once all are back).
  */
 interface SlotObserver {
 
