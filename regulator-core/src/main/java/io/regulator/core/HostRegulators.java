@@ -131,8 +131,8 @@ public final class HostRegulators {
     /**
      * Reports every slot held longer than {@code heldLongerThan}, once, to the listeners' {@link
      * RegulatorListener#leakSuspected} and as a warning in the log; the slot stays held. A timer
-     * thread checks the hosts' held slots, oldest first, a few times per threshold (at most once
-     * a second). Default off.
+     * thread checks the hosts' held slots, oldest first, every quarter threshold (at least once a
+     * second). Default off.
      */
     public Builder leakThreshold(Duration heldLongerThan) {
       Objects.requireNonNull(heldLongerThan, "leakThreshold");

@@ -86,7 +86,7 @@ final class LeakTracker implements SlotObserver {
     return (sites != null) ? new AcquisitionSite(key, ledger.name) : null;
   }
 
-  /** How often {@link #sweep} should run: a few times per threshold, at most once a second. */
+  /** How often {@link #sweep} runs: every quarter threshold, at least once a second. */
   Duration sweepPeriod() {
     long nanos = Math.min(thresholdNanos / 4, Duration.ofSeconds(1).toNanos());
     return Duration.ofNanos(Math.max(nanos, Duration.ofMillis(1).toNanos()));
