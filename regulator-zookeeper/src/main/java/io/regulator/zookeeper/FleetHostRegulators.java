@@ -178,8 +178,11 @@ public final class FleetHostRegulators {
     }
 
     /**
-     * Adds a listener; a {@link FleetListener} also hears fleet events. Pools closed by the local
-     * regulator are reported by the local regulator's own listeners.
+     * Adds a listener of the fleet regulator's slots and pools: {@code acquired} when both caps
+     * granted a slot, {@code released} when both halves went back, {@code timedOut} when either
+     * wait ran out, {@code poolClosed} with the slots reclaimed; never {@code leakSuspected}. A
+     * {@link FleetListener} also hears fleet events. The local regulator's own listeners, set on
+     * its builder, hear its local half only, fleet refusals included; see {@code docs/fleet.md}.
      */
     public Builder listener(RegulatorListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));

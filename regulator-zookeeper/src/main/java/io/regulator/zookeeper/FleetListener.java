@@ -4,8 +4,12 @@ import io.regulator.HostKey;
 import io.regulator.RegulatorListener;
 
 /**
- * Hears what the fleet tier does besides closing pools: connection changes, leases lost with a
- * session, and grants from the local share. Every method has an empty default.
+ * Hears what only the fleet tier does: connection changes, leases lost with a session, and grants
+ * from the local share. Every method has an empty default. Any {@link RegulatorListener} given to
+ * the fleet regulator's builder hears its slots too (a slot is {@code acquired} once both caps
+ * granted it, {@code released} once both halves went back, {@code timedOut} when either wait ran
+ * out) and its pools closing; see {@code docs/fleet.md} for what the local regulator's own
+ * listeners hear instead.
  *
  * <p>Called outside every lock; a connection change is reported on Curator's event thread, so
  * return quickly. An exception thrown by a listener is logged and changes nothing.

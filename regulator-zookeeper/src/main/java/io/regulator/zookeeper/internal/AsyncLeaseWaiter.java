@@ -2,6 +2,7 @@ package io.regulator.zookeeper.internal;
 
 import io.regulator.PoolClosedException;
 import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -71,6 +72,10 @@ final class AsyncLeaseWaiter {
     ledger.forget(request);
     disarm();
     local.release();
+    if (failure instanceof SlotTimeoutException) {
+      ledger.runtime.events.timedOut(
+          host.key, ledger.name, ((SlotTimeoutException) failure).waited().toNanos());
+    }
     if (failure != null) {
       complete(() -> result.completeExceptionally(failure));
     }
@@ -87,7 +92,8 @@ final class AsyncLeaseWaiter {
       }
       LeasedSlot slot;
       try {
-        slot = ledger.link(new LeasedSlot(ledger, host, local, permit));
+        slot = ledger.link(
+            new LeasedSlot(ledger, host, local, permit), ledger.runtime.now() - startedAt);
       } catch (PoolClosedException e) {
         result.completeExceptionally(e); // link gave both halves back
         return;

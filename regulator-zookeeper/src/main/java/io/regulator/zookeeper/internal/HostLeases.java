@@ -325,6 +325,16 @@ final class HostLeases {
    * local share.
    */
   void release(FleetPermit permit) {
+    release(permit, () -> {});
+  }
+
+  /**
+   * As {@link #release(FleetPermit)}, running {@code beforeWaking} once the permit is off this
+   * entry's books (with no lock held) but before any caller it goes to is woken or it goes back to
+   * ZooKeeper: a slot's {@code released} event, raised there, precedes the next holder's
+   * {@code acquired}.
+   */
+  void release(FleetPermit permit, Runnable beforeWaking) {
     LeaseRequest handedTo = null;
     FleetPermit toReturn = null;
     ShareGrants fromShare = ShareGrants.NONE;
@@ -355,12 +365,16 @@ final class HostLeases {
     } finally {
       lock.unlock();
     }
-    if (handedTo != null) {
-      runtime.counters.handoffs.increment();
-      handedTo.signal();
+    try {
+      beforeWaking.run();
+    } finally {
+      if (handedTo != null) {
+        runtime.counters.handoffs.increment();
+        handedTo.signal();
+      }
+      returnLease(toReturn);
+      signalLocalShare(fromShare, heldNow);
     }
-    returnLease(toReturn);
-    signalLocalShare(fromShare, heldNow);
   }
 
   /**

@@ -56,9 +56,20 @@ final class LeaseLedger {
     }
     requireOpen();
     refuseIfUnavailable(key);
-    if (timeoutNanos == 0) {
-      return acquireNow(key, local.acquire(key, Duration.ZERO)); // the local cap's own timeout
+    try {
+      if (timeoutNanos == 0) {
+        return acquireNow(key, local.acquire(key, Duration.ZERO)); // the local cap's own timeout
+      }
+      return acquireBoth(key, timeoutNanos, start);
+    } catch (SlotTimeoutException e) {
+      // Either cap's wait ran out; reported after the local slot, if any, went back.
+      runtime.events.timedOut(key, name, (timeoutNanos == 0) ? 0 : runtime.now() - start);
+      throw e;
     }
+  }
+
+  private Slot acquireBoth(HostKey key, long timeoutNanos, long start)
+      throws InterruptedException {
     Slot localSlot = local.acquire(key, Duration.ofNanos(timeoutNanos));
     boolean done = false;
     try {
@@ -80,7 +91,7 @@ final class LeaseLedger {
       requireOpen();
       HostLeases host = admit(key, request);
       FleetPermit permit = await(request, host, start);
-      return link(new LeasedSlot(this, host, localSlot, permit));
+      return link(new LeasedSlot(this, host, localSlot, permit), runtime.now() - start);
     } finally {
       pending.remove(request);
     }
@@ -139,11 +150,13 @@ final class LeaseLedger {
     refuseIfUnavailable(key);
     Optional<Slot> localSlot = local.tryAcquire(key);
     if (localSlot.isEmpty()) {
+      runtime.events.timedOut(key, name, 0); // as regulator-core: a time-out after zero
       return Optional.empty();
     }
     try {
       return Optional.of(acquireNow(key, localSlot.get()));
     } catch (SlotTimeoutException e) {
+      runtime.events.timedOut(key, name, 0);
       return Optional.empty();
     }
   }
@@ -164,7 +177,7 @@ final class LeaseLedger {
       if (permit == null) {
         throw host.timeoutException(0, localLimit(key));
       }
-      Slot slot = link(new LeasedSlot(this, host, localSlot, permit));
+      Slot slot = link(new LeasedSlot(this, host, localSlot, permit), 0); // nobody queued
       done = true;
       return slot;
     } finally {
@@ -193,7 +206,11 @@ final class LeaseLedger {
     });
     localFuture.whenComplete((localSlot, failure) -> {
       if (failure != null) {
-        result.completeExceptionally(unwrap(failure));
+        Throwable cause = unwrap(failure);
+        if (cause instanceof SlotTimeoutException) {
+          runtime.events.timedOut(key, name, runtime.now() - start);
+        }
+        result.completeExceptionally(cause);
       } else if (result.isDone()) {
         localSlot.release();
       } else {
@@ -236,8 +253,14 @@ final class LeaseLedger {
     }
   }
 
-  /** Records a granted slot; if the pool closed meanwhile, gives both halves back and throws. */
-  LeasedSlot link(LeasedSlot slot) {
+  /**
+   * Records a slot that both caps granted after its caller waited {@code waitedNanos}, and reports
+   * it acquired; if the pool closed meanwhile, gives both halves back (reported released) and
+   * throws. Called with no lock held.
+   */
+  LeasedSlot link(LeasedSlot slot, long waitedNanos) {
+    // Reported before the slot is published, so that its release, by whatever path, comes after.
+    runtime.events.acquired(slot.key(), name, waitedNanos);
     slots.add(slot);
     if (closed.get()) {
       slot.reclaim();
