@@ -1,0 +1,55 @@
+package io.regulator.tests;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.awaitility.core.ConditionFactory;
+
+/** Bounded waits for asynchronous outcomes; never a sleep. Stateless and thread-safe. */
+final class Waits {
+  /** Bound of every wait: far above any honest delay, so hitting it means a stuck caller. */
+  static final Duration PATIENCE = Duration.ofSeconds(10);
+
+  private Waits() {}
+
+  /** Awaitility polling every millisecond, for states reached within microseconds. */
+  static ConditionFactory soon() {
+    return await().atMost(PATIENCE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1));
+  }
+
+  /** Awaitility for outcomes that need a garbage collection; polls slower. */
+  static ConditionFactory afterGc() {
+    return await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(20));
+  }
+
+  /**
+   * Spins (yielding) on the calling thread until {@code condition} holds: for the loops that
+   * repeat a race thousands of times, where a polling thread per round would dominate.
+   */
+  static void spinUntil(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("not within " + PATIENCE.toSeconds() + " s: " + what);
+      }
+      Thread.yield();
+    }
+  }
+
+  /** Burns up to {@code maxSpins} spin-wait hints, to shift one side of a race by a random bit. */
+  static void jitter(int maxSpins) {
+    int spins = ThreadLocalRandom.current().nextInt(maxSpins + 1);
+    for (int i = 0; i < spins; i++) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Whether {@code thread} is parked, as a caller queued in {@code acquire} is. */
+  static boolean isParked(Thread thread) {
+    Thread.State state = thread.getState();
+    return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+  }
+}
