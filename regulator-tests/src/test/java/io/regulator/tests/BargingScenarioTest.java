@@ -150,12 +150,12 @@ class BargingScenarioTest {
         AtomicReference<Optional<Slot>> barge = new AtomicReference<>();
         race.run(
             () -> {
-              Waits.jitter(300);
+              Waits.jitter(20);
               gauge.exit();
               held.release();
             },
             () -> {
-              Waits.jitter(300);
+              Waits.jitter(20);
               barge.set(bargers.tryAcquire(HOST));
             });
         int currentRound = round;

@@ -248,7 +248,7 @@ class CancelWhileQueuedScenarioTest {
             },
             () -> {
               Waits.spinUntil(() -> releaser.get() != null, "the releaser runs");
-              Waits.jitter(100);
+              Waits.jitter(20);
               releaser.get().interrupt();
               interrupted.countDown();
             });

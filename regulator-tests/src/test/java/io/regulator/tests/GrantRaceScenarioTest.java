@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class GrantRaceScenarioTest {
   private static final HostKey HOST = HostKey.of("grant-race.example", 443);
   private static final Duration LONG = Duration.ofMinutes(1);
-  private static final int ROUNDS = 5_000;
+  private static final int ROUNDS = 4_000;
 
   private final HolderGauge gauge = new HolderGauge();
   /** Completes the futures of acquireAsync: one thread, so a marker task proves it idle. */
@@ -43,8 +44,8 @@ class GrantRaceScenarioTest {
   private HostRegulator regulator;
   private RegulatedPool holders;
   private RegulatedPool waiters;
-  private int gotSlot;
-  private int gaveUp;
+  /** Offsets each round's release so that about half the rounds grant and half give up. */
+  private final Staircase staircase = new Staircase();
 
   @BeforeEach
   void setUp() {
@@ -70,18 +71,22 @@ class GrantRaceScenarioTest {
     try (Race race = new Race()) {
       for (int round = 0; round < ROUNDS; round++) {
         Slot held = hold();
-        long timeoutNanos = ThreadLocalRandom.current().nextLong(1_000, 120_000);
+        // Deadlines from a few microseconds (the waiter gives up without parking) to a few
+        // dozen (it parks and wakes); the release comes when the staircase says.
+        long timeoutNanos = ThreadLocalRandom.current().nextLong(1_000, 30_000);
+        long offset = staircase.next();
         race.run(
             () -> {
+              Waits.delay(Staircase.other(offset));
               try {
                 use(waiters.acquire(HOST, Duration.ofNanos(timeoutNanos)));
-                gotSlot++;
+                granted();
               } catch (SlotTimeoutException e) {
-                gaveUp++;
+                gaveUp();
               }
             },
             () -> {
-              Waits.jitter(3_000);
+              Waits.delay(Staircase.delayed(offset));
               release(held);
             });
         assertRoundEndsAtBaseline(round);
@@ -96,20 +101,24 @@ class GrantRaceScenarioTest {
     try (Race race = new Race()) {
       for (int round = 0; round < ROUNDS; round++) {
         Slot held = hold();
-        long timeoutNanos = ThreadLocalRandom.current().nextLong(1_000, 150_000);
+        long timeoutNanos = ThreadLocalRandom.current().nextLong(1_000, 30_000);
+        long offset = staircase.next();
         AtomicReference<CompletableFuture<Slot>> future = new AtomicReference<>();
         race.run(
-            () -> future.set(waiters.acquireAsync(HOST, Duration.ofNanos(timeoutNanos))),
             () -> {
-              Waits.jitter(3_000);
+              Waits.delay(Staircase.other(offset));
+              future.set(waiters.acquireAsync(HOST, Duration.ofNanos(timeoutNanos)));
+            },
+            () -> {
+              Waits.delay(Staircase.delayed(offset));
               release(held);
             });
         try {
           use(future.get().get(10, TimeUnit.SECONDS));
-          gotSlot++;
-        } catch (java.util.concurrent.ExecutionException e) {
+          granted();
+        } catch (ExecutionException e) {
           assertInstanceOf(SlotTimeoutException.class, e.getCause());
-          gaveUp++;
+          gaveUp();
         }
         quiesceCompletions();
         assertRoundEndsAtBaseline(round);
@@ -152,20 +161,21 @@ class GrantRaceScenarioTest {
           }
         });
         Waits.spinUntil(() -> regulator.waiting(HOST) == 1, "the waiter queues");
+        long offset = staircase.next();
         race.run(
             () -> {
-              Waits.jitter(2_000);
+              Waits.delay(Staircase.other(offset));
               thread.get().interrupt();
               interruptDelivered.set(true);
             },
             () -> {
-              Waits.jitter(2_000);
+              Waits.delay(Staircase.delayed(offset));
               release(held);
             });
         if (waiter.get(10, TimeUnit.SECONDS)) {
-          gotSlot++;
+          granted();
         } else {
-          gaveUp++;
+          gaveUp();
         }
         assertRoundEndsAtBaseline(round);
       }
@@ -188,22 +198,23 @@ class GrantRaceScenarioTest {
         CompletableFuture<Slot> future = waiters.acquireAsync(HOST, LONG);
         assertEquals(1, regulator.waiting(HOST));
         AtomicBoolean gaveUpFirst = new AtomicBoolean();
+        long offset = staircase.next();
         race.run(
             () -> {
-              Waits.jitter(3_000);
+              Waits.delay(Staircase.other(offset));
               gaveUpFirst.set(giveUp.apply(future));
             },
             () -> {
-              Waits.jitter(3_000);
+              Waits.delay(Staircase.delayed(offset));
               release(held);
             });
         quiesceCompletions();
         if (gaveUpFirst.get()) {
-          gaveUp++;
+          gaveUp();
           assertTrue(future.isCompletedExceptionally());
         } else {
           use(future.join());
-          gotSlot++;
+          granted();
         }
         assertRoundEndsAtBaseline(round);
       }
@@ -211,6 +222,16 @@ class GrantRaceScenarioTest {
       throw new AssertionError("a future that its caller could not complete failed", e);
     }
     assertBothOutcomesSeen();
+  }
+
+  /** The caller got the slot: the release, which the staircase delays, came first. */
+  private void granted() {
+    staircase.record(true);
+  }
+
+  /** The caller gave up first. */
+  private void gaveUp() {
+    staircase.record(false);
   }
 
   private Slot hold() {
@@ -245,8 +266,8 @@ class GrantRaceScenarioTest {
 
   private void assertBothOutcomesSeen() {
     gauge.assertNeverAbove(1);
-    assertTrue(gotSlot > 0 && gaveUp > 0, "the race went both ways over " + ROUNDS
-        + " rounds: " + gotSlot + " got the slot, " + gaveUp + " gave up");
+    assertTrue(staircase.wentBothWaysOften(),
+        "the race went both ways often over " + ROUNDS + " rounds: " + staircase);
     holders.close();
     waiters.close();
     Baseline.assertBackToBaseline(regulator, HOST);

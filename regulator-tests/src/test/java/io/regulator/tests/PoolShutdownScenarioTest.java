@@ -121,12 +121,17 @@ class PoolShutdownScenarioTest {
     Baseline.assertBackToBaseline(regulator, HOST);
   }
 
-  /** Close and the holders' own releases race for the same slots: each goes back exactly once. */
+  /**
+   * Close and the holders' own releases, one thread per slot, race for the same slots: each goes
+   * back exactly once. The releasers contend for the pool's book, so a release that has marked
+   * its slot often waits there while close takes the book: the window a double give-back needs.
+   */
   @Test
   void closeRacingWithHoldersReleases_givesEverySlotBackExactlyOnce() throws Exception {
     int rounds = 3_000;
     int releasedByHolders = 0;
     int reclaimedByClose = 0;
+    Staircase staircase = new Staircase();
     try (Race race = new Race()) {
       for (int round = 0; round < rounds; round++) {
         RegulatedPool a = regulator.newPool("a");
@@ -135,19 +140,21 @@ class PoolShutdownScenarioTest {
           slots.add(a.tryAcquire(HOST).orElseThrow());
         }
         AtomicInteger released = new AtomicInteger();
-        race.run(
-            () -> {
-              Waits.jitter(200);
-              a.close();
-            },
-            () -> {
-              Waits.jitter(400);
-              for (Slot slot : slots) {
-                if (slot.release()) {
-                  released.incrementAndGet();
-                }
-              }
-            });
+        long offset = staircase.next();
+        Race.Action close = () -> {
+          Waits.delay(Staircase.delayed(offset));
+          a.close();
+        };
+        List<Race.Action> sides = new ArrayList<>(List.of(close));
+        for (Slot slot : slots) {
+          sides.add(() -> {
+            Waits.delay(Staircase.other(offset));
+            if (slot.release()) {
+              released.incrementAndGet();
+            }
+          });
+        }
+        race.run(sides.toArray(new Race.Action[0]));
         PoolEvents.Closed closed = events.last("a");
         assertEquals(LIMIT, released.get() + closed.reclaimedSlots(),
             "round " + round + ": every slot goes back once, by its holder or by close");
@@ -156,11 +163,13 @@ class PoolShutdownScenarioTest {
         }
         releasedByHolders += released.get();
         reclaimedByClose += closed.reclaimedSlots();
+        staircase.record(closed.reclaimedSlots() > 0);
         events.clear();
         assertEquals(0, regulator.inUse(HOST), "round " + round);
         Baseline.assertFullCapacity(regulator, HOST);
       }
     }
+    assertTrue(staircase.wentBothWaysOften(), "the race went both ways often: " + staircase);
     assertTrue(releasedByHolders > 0 && reclaimedByClose > 0,
         "the race went both ways: " + releasedByHolders + " released by holders, "
             + reclaimedByClose + " reclaimed by close");
@@ -248,6 +257,7 @@ class PoolShutdownScenarioTest {
     int rounds = 2_000;
     int granted = 0;
     int failed = 0;
+    Staircase staircase = new Staircase();
     RegulatedPool holder = regulator.newPool("holder");
     ExecutorService waiterThread = Executors.newSingleThreadExecutor();
     try (Race race = new Race()) {
@@ -264,11 +274,18 @@ class PoolShutdownScenarioTest {
           }
         });
         Waits.spinUntil(() -> regulator.waiting(HOST) == 1, "the waiter queues");
-        race.run(a::close, () -> {
-          Waits.jitter(200);
-          assertTrue(held.release());
-        });
+        long offset = staircase.next();
+        race.run(
+            () -> {
+              Waits.delay(Staircase.other(offset));
+              a.close();
+            },
+            () -> {
+              Waits.delay(Staircase.delayed(offset));
+              assertTrue(held.release());
+            });
         boolean gotSlot = waiter.get(10, TimeUnit.SECONDS);
+        staircase.record(gotSlot);
         PoolEvents.Closed closed = events.last("a");
         if (gotSlot) {
           granted++;
@@ -286,6 +303,7 @@ class PoolShutdownScenarioTest {
     } finally {
       waiterThread.shutdownNow();
     }
+    assertTrue(staircase.wentBothWaysOften(), "the race went both ways often: " + staircase);
     assertTrue(granted > 0 && failed > 0,
         "the race went both ways: " + granted + " granted, " + failed + " failed");
     holder.close();

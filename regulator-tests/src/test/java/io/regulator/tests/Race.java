@@ -1,5 +1,7 @@
 package io.regulator.tests;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -10,14 +12,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs two actions at the same instant, round after round, on two threads of its own. The threads
+ * Runs actions at the same instant, round after round, on threads of its own. The threads
  * meet at a spin barrier rather than a blocking one, so neither pays a wake-up latency that would
  * decide the race the same way every round.
  *
  * <p>Not thread-safe: one test thread drives it.
  */
 final class Race implements AutoCloseable {
-  private final ExecutorService threads = Executors.newFixedThreadPool(2, runnable -> {
+  private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
     Thread thread = new Thread(runnable, "race");
     thread.setDaemon(true);
     return thread;
@@ -29,22 +31,25 @@ final class Race implements AutoCloseable {
     void run() throws Exception;
   }
 
-  /** Runs both actions together and waits for both, rethrowing the first failure. */
-  void run(Action first, Action second) throws InterruptedException {
+  /** Runs the actions together, each on its own thread, and waits for all of them. */
+  void run(Action... actions) throws InterruptedException {
     AtomicInteger arrived = new AtomicInteger();
-    Future<?> one = threads.submit(side(arrived, first));
-    Future<?> two = threads.submit(side(arrived, second));
-    join(one);
-    join(two);
+    List<Future<?>> sides = new ArrayList<>();
+    for (Action action : actions) {
+      sides.add(threads.submit(side(arrived, actions.length, action)));
+    }
+    for (Future<?> side : sides) {
+      join(side);
+    }
   }
 
-  private static Callable<Void> side(AtomicInteger arrived, Action action) {
+  private static Callable<Void> side(AtomicInteger arrived, int parties, Action action) {
     return () -> {
       arrived.incrementAndGet();
       int spins = 0;
-      while (arrived.get() < 2) {
+      while (arrived.get() < parties) {
         if (++spins % 1024 == 0) {
-          Thread.yield(); // the other side may not have a core yet
+          Thread.yield(); // the others may not have a core yet
         } else {
           Thread.onSpinWait();
         }

@@ -39,10 +39,18 @@ final class Waits {
     }
   }
 
-  /** Burns up to {@code maxSpins} spin-wait hints, to shift one side of a race by a random bit. */
-  static void jitter(int maxSpins) {
-    int spins = ThreadLocalRandom.current().nextInt(maxSpins + 1);
-    for (int i = 0; i < spins; i++) {
+  /**
+   * Busy-waits a random time up to {@code maxMicros}, to shift one side of a race by a random
+   * amount; measured on the clock rather than counted in spins, whose cost varies by CPU.
+   */
+  static void jitter(int maxMicros) {
+    delay(ThreadLocalRandom.current().nextLong(maxMicros * 1_000L + 1));
+  }
+
+  /** Busy-waits {@code nanos}: shorter and more exact than any park or sleep could. */
+  static void delay(long nanos) {
+    long start = System.nanoTime();
+    while (System.nanoTime() - start < nanos) {
       Thread.onSpinWait();
     }
   }
