@@ -310,6 +310,48 @@ class PoolShutdownScenarioTest {
     Baseline.assertBackToBaseline(regulator, HOST);
   }
 
+  /**
+   * Scenario 12's rebuild, raced: whoever sees the pool read closed rebuilds it under the same name
+   * at once, as a supervisor restarting a stopped client does. The name is free from the instant
+   * the old pool reads closed, the rebuilt pool starts from zero, and the old pool's slots are
+   * gone. The old pool holds many slots, as a busy client does, so that closing takes a while.
+   */
+  @Test
+  void poolRebuiltTheInstantTheOldOneReadsClosed_getsTheNameAndStartsFromZero()
+      throws Exception {
+    HostKey busy = HostKey.of("rebuild.example", 443);
+    int slots = 200;
+    regulator.setLimit(busy, slots);
+    int rounds = 2_000;
+    try (Race race = new Race()) {
+      for (int round = 0; round < rounds; round++) {
+        RegulatedPool old = regulator.newPool("a");
+        List<Slot> oldSlots = new ArrayList<>();
+        for (int i = 0; i < slots; i++) {
+          oldSlots.add(old.tryAcquire(busy).orElseThrow());
+        }
+        AtomicReference<RegulatedPool> rebuilt = new AtomicReference<>();
+        int currentRound = round;
+        race.run(old::close, () -> {
+          Waits.spinUntil(old::isClosed, "the old pool reads closed");
+          try {
+            rebuilt.set(regulator.newPool("a"));
+          } catch (IllegalStateException e) {
+            throw new AssertionError("round " + currentRound + ": the pool read closed, yet "
+                + "rebuilding it under its name failed", e);
+          }
+        });
+        assertEquals(0, rebuilt.get().inUse(), "round " + round);
+        for (Slot slot : oldSlots) {
+          assertFalse(slot.release(), "round " + round);
+        }
+        assertEquals(0, regulator.inUse(busy), "round " + round);
+        rebuilt.get().close();
+      }
+    }
+    Baseline.assertBackToBaseline(regulator, busy);
+  }
+
   /** Starts a caller of {@code pool} and returns once it is queued. */
   private Future<Slot> queue(RegulatedPool pool) {
     int before = regulator.waiting(HOST);

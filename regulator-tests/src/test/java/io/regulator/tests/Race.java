@@ -66,7 +66,7 @@ final class Race implements AutoCloseable {
       if (e.getCause() instanceof Error) {
         throw (Error) e.getCause();
       }
-      throw new AssertionError("a side of the race failed", e.getCause());
+      throw new AssertionError("a side of the race failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       throw new AssertionError("a side of the race is stuck", e);
     }

@@ -31,7 +31,11 @@ final class Waits {
    */
   static void spinUntil(BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
+    for (int spins = 1; !condition.getAsBoolean(); spins++) {
+      if (spins % 256 != 0) {
+        Thread.onSpinWait(); // notice the change within nanoseconds: some windows are that short
+        continue;
+      }
       if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("not within " + PATIENCE.toSeconds() + " s: " + what);
       }
