@@ -5,12 +5,14 @@ import static io.regulator.tests.Waits.soon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
 import io.regulator.core.HostRegulators;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -152,6 +154,61 @@ class UnreachablePoolScenarioTest {
     }
     worker.close();
     assertTrue(maxInUse.get() <= LIMIT, "in use at most " + LIMIT + ", saw " + maxInUse.get());
+    Baseline.assertBackToBaseline(regulator, HOST);
+  }
+
+  /**
+   * The other side of scenario 2: a pool that nothing references but the thread waiting in its
+   * own {@code acquire} is in use, not leaked, and must not be closed under its caller. Once the JIT
+   * has compiled {@code acquire}, the pool is no longer live in that frame while the caller waits,
+   * so the garbage collector may find it unreachable; only a reachability fence in the regulator
+   * keeps its cleaner from running then (see {@link java.lang.ref.Cleaner}).
+   */
+  @Test
+  void poolReachableOnlyFromItsOwnWaitingAcquire_isNotReclaimedUnderIt() throws Exception {
+    // Get acquire compiled, its waiting path included, as it is in any busy service: a free
+    // host, then a full one where a nanosecond's timeout queues, gives up and leaves at once.
+    RegulatedPool warm = regulator.newPool("warm");
+    for (int i = 0; i < 50_000; i++) {
+      warm.acquire(HOST, LONG).release();
+    }
+    List<Slot> held = new ArrayList<>();
+    for (int i = 0; i < LIMIT; i++) {
+      held.add(warm.acquire(HOST, LONG));
+    }
+    for (int i = 0; i < 30_000; i++) {
+      assertThrows(SlotTimeoutException.class, () -> warm.acquire(HOST, Duration.ofNanos(1)));
+    }
+    List<Future<Slot>> waiters = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String name = "in-use-" + i;
+      waiters.add(threads.submit(() -> regulator.newPool(name).acquire(HOST, LONG)));
+      int queued = i + 1;
+      soon().until(() -> regulator.waiting(HOST) == queued);
+    }
+
+    // Two pools leaked one after the other: once both are reported, collections have run and the
+    // cleaner has worked through what they found.
+    for (String canary : List.of("canary-1", "canary-2")) {
+      leakPoolHolding(canary, 0);
+      afterGc().until(() -> {
+        System.gc();
+        return events.last(canary) != null;
+      });
+    }
+
+    assertEquals(List.of(), events.all().stream()
+            .filter(event -> event.poolName().startsWith("in-use")).toList(),
+        "pools were closed while their callers waited in acquire");
+    assertEquals(3, regulator.waiting(HOST), "the waiting callers must still be waiting");
+    for (Future<Slot> waiter : waiters) {
+      assertTrue(held.remove(0).release());
+      assertTrue(waiter.get(10, TimeUnit.SECONDS).release());
+    }
+    for (Slot slot : held) {
+      assertTrue(slot.release());
+    }
+    warm.close();
     Baseline.assertBackToBaseline(regulator, HOST);
   }
 
