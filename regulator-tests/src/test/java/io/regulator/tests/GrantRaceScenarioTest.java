@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Scenario 8: a caller gives up (times out, is cancelled, completed by itself, or interrupted) at
  * the instant its slot is granted. Exactly one of "the caller got the slot" and "the slot went
- * back to the host" happens, never both and never neither. Each race runs thousands of rounds
- * with a random shift of one side, and each round ends with the host back at zero.
+ * back to the host" happens, never both and never neither. Each race runs thousands of rounds,
+ * its two sides offset by a {@link Staircase} that keeps it at the point where either may win,
+ * and each round ends with the host back at zero.
  */
 class GrantRaceScenarioTest {
   private static final HostKey HOST = HostKey.of("grant-race.example", 443);
@@ -39,13 +40,13 @@ class GrantRaceScenarioTest {
   private static final int ROUNDS = 4_000;
 
   private final HolderGauge gauge = new HolderGauge();
+  /** Offsets each round's release so that about half the rounds grant and half give up. */
+  private final Staircase staircase = new Staircase();
   /** Completes the futures of acquireAsync: one thread, so a marker task proves it idle. */
   private ExecutorService completions;
   private HostRegulator regulator;
   private RegulatedPool holders;
   private RegulatedPool waiters;
-  /** Offsets each round's release so that about half the rounds grant and half give up. */
-  private final Staircase staircase = new Staircase();
 
   @BeforeEach
   void setUp() {
