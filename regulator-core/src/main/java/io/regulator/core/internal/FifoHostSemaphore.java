@@ -32,7 +32,8 @@ import java.util.function.LongSupplier;
  * granting thread's {@code WAITING -> GRANTED} against the waiter's own {@code WAITING ->
  * CANCELLED} on timeout, interrupt or future cancel, and the closing pool's {@code WAITING ->
  * FAILED}. The loser of that CAS does nothing, so a slot is neither lost nor given twice.
- * Releases are idempotent by a CAS on the slot ({@link LedgerSlot}).
+ * Releases are idempotent: a slot's {@code released} flag flips once, under this lock, in the
+ * same step as the count ({@link LedgerSlot}).
  *
  * <h2>Entry lifecycle</h2>
  *
@@ -165,11 +166,20 @@ final class FifoHostSemaphore {
     }
   }
 
-  /** Gives back a released or reclaimed slot; the head waiter gets it at once. */
-  void giveBack(LedgerSlot slot) {
+  /**
+   * Gives back a slot unless it was given back already, deciding that under the lock so the
+   * decision and the count change are one step; the head waiter gets the slot at once.
+   *
+   * @return whether this call gave it back
+   */
+  boolean giveBack(LedgerSlot slot) {
     SlotWaiter toWake;
     lock.lock();
     try {
+      if (slot.released) {
+        return false;
+      }
+      slot.released = true;
       unlinkHeld(slot);
       inUse--;
       toWake = drain();
@@ -177,6 +187,7 @@ final class FifoHostSemaphore {
       lock.unlock();
     }
     wakeAll(toWake);
+    return true;
   }
 
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */

@@ -85,8 +85,19 @@ public final class SemaphoreRegistry implements HostRegulator {
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
     PoolLedger ledger = new PoolLedger(name);
-    if (pools.putIfAbsent(name, ledger) != null) {
-      throw new IllegalStateException("an open pool is already named '" + name + "'");
+    while (true) {
+      PoolLedger existing = pools.putIfAbsent(name, ledger);
+      if (existing == null) {
+        break;
+      }
+      if (!existing.isClosed()) {
+        throw new IllegalStateException("an open pool is already named '" + name + "'");
+      }
+      // A pool that reports closed no longer owns its name, even while its closer is still
+      // giving back its slots and has not unregistered it yet.
+      if (pools.replace(name, existing, ledger)) {
+        break;
+      }
     }
     if (closed) {
       shutdown(ledger, false);
@@ -97,11 +108,13 @@ public final class SemaphoreRegistry implements HostRegulator {
 
   /**
    * Closes a pool's ledger: fails its waiters, gives back its slots, then tells the listeners.
-   * Runs on the closing thread or the cleaner's; does nothing if the ledger was closed already.
+   * Runs on the closing thread or the cleaner's. If another thread is closing the ledger, waits
+   * until that thread gave every slot back, so that no close returns with the slots still out.
    */
   void shutdown(PoolLedger ledger, boolean unreachable) {
     PoolLedger.Closing closing = ledger.close();
     if (closing == null) {
+      ledger.awaitReclaimed();
       return;
     }
     pools.remove(ledger.name, ledger);
@@ -117,6 +130,7 @@ public final class SemaphoreRegistry implements HostRegulator {
         reclaimed++;
       }
     }
+    ledger.reclaimed();
     if (unreachable) {
       LOG.log(System.Logger.Level.WARNING,
           "pool ''{0}'' became unreachable without close(); gave back its {1} slots",

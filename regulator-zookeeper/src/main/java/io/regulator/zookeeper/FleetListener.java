@@ -1,0 +1,35 @@
+package io.regulator.zookeeper;
+
+import io.regulator.HostKey;
+import io.regulator.RegulatorListener;
+
+/**
+ * Hears what the fleet tier does besides closing pools: connection changes, leases lost with a
+ * session, and grants from the local share. Every method has an empty default.
+ *
+ * <p>Called outside every lock; a connection change is reported on Curator's event thread, so
+ * return quickly. An exception thrown by a listener is logged and changes nothing.
+ * Implementations must be thread-safe.
+ */
+public interface FleetListener extends RegulatorListener {
+
+  /** The node's view of ZooKeeper changed. */
+  default void stateChanged(FleetState state) {}
+
+  /**
+   * The session expired while this node's callers held {@code slotsInUse} slots of {@code key}
+   * backed by fleet leases. The servers deleted those leases, so other nodes may now be granted
+   * them while these callers still use their connections: the fleet can exceed the host's limit
+   * by this many until they are released. Close those connections early if that matters.
+   */
+  default void leasesLost(HostKey key, int slotsInUse) {}
+
+  /**
+   * ZooKeeper being unreachable, a slot of {@code key} was granted from this node's local share
+   * ({@link WhenUnavailable#LOCAL_SHARE}) without a fleet lease.
+   *
+   * @param heldOnNode slots of the host this node holds now, this one included
+   * @param share the node's share of the host's fleet limit
+   */
+  default void fallbackGranted(HostKey key, int heldOnNode, int share) {}
+}
