@@ -194,6 +194,8 @@ class PoolShutdownScenarioTest {
     Future<Slot> b2 = queue(b);
     CompletableFuture<Slot> aAsync = a.acquireAsync(HOST, LONG);
     assertEquals(5, regulator.waiting(HOST));
+    assertThrows(IllegalStateException.class, () -> regulator.newPool("a"),
+        "the name is taken while the pool is open");
 
     a.close();
 
