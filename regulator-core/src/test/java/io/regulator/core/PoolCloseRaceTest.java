@@ -1,12 +1,15 @@
 package io.regulator.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -89,5 +92,29 @@ class PoolCloseRaceTest {
       }
       assertEquals(0, regulator.inUse(HOST));
     }
+  }
+
+  @Test
+  void continuationsRunInlineByClose_mayCloseTheSamePoolAgain() {
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+      try (HostRegulator regulator =
+          HostRegulators.builder().defaultLimit(1).asyncExecutor(Runnable::run).build()) {
+        RegulatedPool a = regulator.newPool("a");
+        RegulatedPool b = regulator.newPool("b");
+        a.tryAcquire(HOST).orElseThrow();
+        CompletableFuture<Slot> ownWaiter = a.acquireAsync(HOST, Duration.ofMinutes(1));
+        CompletableFuture<Slot> otherWaiter = b.acquireAsync(HOST, Duration.ofMinutes(1));
+        // Both continuations run on the closing thread, before a.close() returns.
+        ownWaiter.whenComplete((slot, failure) -> a.close());
+        CompletableFuture<Void> otherRan = otherWaiter.thenAccept(slot -> {
+          a.close();
+          slot.close();
+        });
+        a.close();
+        assertTrue(ownWaiter.isCompletedExceptionally());
+        assertTrue(otherRan.isDone());
+        assertEquals(0, regulator.inUse(HOST));
+      }
+    });
   }
 }

@@ -2,6 +2,7 @@ package io.regulator.core.internal;
 
 import io.regulator.HostKey;
 import io.regulator.Slot;
+import java.util.List;
 
 /**
  * A slot as its host semaphore and its pool's ledger both record it. It sits in two intrusive
@@ -52,7 +53,7 @@ final class LedgerSlot implements Slot {
 
   @Override
   public boolean release() {
-    if (released || !semaphore.giveBack(this)) {
+    if (released || !semaphore.giveBack(this, true)) {
       return false;
     }
     // After the host has it back: a pool closing meanwhile either reclaimed it first (and we
@@ -62,8 +63,8 @@ final class LedgerSlot implements Slot {
   }
 
   /** Gives the slot back on behalf of its closing pool, unless its holder already did. */
-  boolean reclaim() {
-    return !released && semaphore.giveBack(this);
+  boolean reclaim(List<SlotWaiter> wakeLater) {
+    return !released && semaphore.reclaim(this, wakeLater); // its close reports it
   }
 
   @Override

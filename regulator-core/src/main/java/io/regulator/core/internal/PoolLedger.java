@@ -29,6 +29,10 @@ final class PoolLedger {
   record Closing(List<LedgerSlot> slots, List<SlotWaiter> waiters) {}
 
   final String name;
+
+  /** The regulator's observer, reached through the ledger by its slots and waiters. */
+  final SlotObserver observer;
+
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Written under {@code lock}; volatile so that acquires can refuse early without it. */
@@ -46,8 +50,9 @@ final class PoolLedger {
   /** Opened by the closer that won {@link #close()} once every slot is back with its host. */
   private final CountDownLatch reclaimed = new CountDownLatch(1);
 
-  PoolLedger(String name) {
+  PoolLedger(String name, SlotObserver observer) {
     this.name = name;
+    this.observer = observer;
   }
 
   boolean isClosed() {
