@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 @Param(name = "limit", gen = IntGen.class, conf = "1:3")
 public class HostSlotsLincheckTest {
   static final HostKey HOST = HostKey.of("lincheck.test", 443);
-  static final long TICK = 1_000_000;
+  static final long TICK = 200_000;
   static final Duration WAIT = Duration.ofNanos(3 * TICK);
   static final int INITIAL_LIMIT = 2;
 

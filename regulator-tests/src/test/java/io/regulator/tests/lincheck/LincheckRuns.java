@@ -22,8 +22,8 @@ final class LincheckRuns {
   static ModelCheckingOptions modelChecking(Class<?> specification) {
     Function1<String, Boolean> caffeine = name -> name.startsWith("com.github.benmanes.caffeine");
     return new ModelCheckingOptions()
-        .iterations(Integer.getInteger("lincheck.mc.iterations", 10) * SCALE)
-        .invocationsPerIteration(Integer.getInteger("lincheck.mc.invocations", 100))
+        .iterations(Integer.getInteger("lincheck.mc.iterations", 8) * SCALE)
+        .invocationsPerIteration(Integer.getInteger("lincheck.mc.invocations", 80))
         .threads(3)
         .actorsPerThread(2)
         .actorsBefore(2)
@@ -35,8 +35,8 @@ final class LincheckRuns {
   /** Real threads, many short runs: cheap, and catches what the JIT and hardware reorder. */
   static StressOptions stress(Class<?> specification) {
     return new StressOptions()
-        .iterations(Integer.getInteger("lincheck.stress.iterations", 20) * SCALE)
-        .invocationsPerIteration(Integer.getInteger("lincheck.stress.invocations", 500))
+        .iterations(Integer.getInteger("lincheck.stress.iterations", 10) * SCALE)
+        .invocationsPerIteration(Integer.getInteger("lincheck.stress.invocations", 300))
         .threads(3)
         .actorsPerThread(3)
         .actorsBefore(2)

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 public class PoolCloseLincheckTest {
   static final HostKey HOST = HostKey.of("close.lincheck.test", 443);
-  static final long TICK = 1_000_000;
+  static final long TICK = 200_000;
   static final Duration WAIT = Duration.ofNanos(3 * TICK);
   static final int LIMIT = 1;
 

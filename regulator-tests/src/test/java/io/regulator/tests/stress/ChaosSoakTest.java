@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Runs the {@link ChaosSoak}: the short profile in {@code ./mvnw verify}, a long one on demand.
@@ -21,6 +23,9 @@ class ChaosSoakTest {
   static final Duration SHORT = Duration.ofSeconds(40);
 
   @Test
+  // The module's default of 2 min per test would cut a long profile short; the soak's own bound is
+  // its duration plus 3 min (below), and it names any thread still stuck.
+  @Timeout(value = 24, unit = TimeUnit.HOURS)
   void chaosSoak_holdersNeverPassTheLimitAndEveryCountReturnsToBaseline() throws Exception {
     long seed = Long.getLong("soak.seed", ThreadLocalRandom.current().nextLong());
     runSoak(seed, duration());
