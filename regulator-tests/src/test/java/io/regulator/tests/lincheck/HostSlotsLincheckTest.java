@@ -127,7 +127,7 @@ public class HostSlotsLincheckTest {
 
   @Test
   void modelChecking_everyInterleavingMatchesTheSequentialCounter() {
-    LincheckRuns.modelChecking(Specification.class).check(HostSlotsLincheckTest.class);
+    LincheckRuns.modelChecking(Specification.class, 6).check(HostSlotsLincheckTest.class);
   }
 
   @Test

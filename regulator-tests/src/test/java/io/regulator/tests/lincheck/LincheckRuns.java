@@ -19,10 +19,10 @@ final class LincheckRuns {
    * uninstrumented: its internals are not under test, and its maintenance tasks would otherwise be
    * explored switch by switch.
    */
-  static ModelCheckingOptions modelChecking(Class<?> specification) {
+  static ModelCheckingOptions modelChecking(Class<?> specification, int iterations) {
     Function1<String, Boolean> caffeine = name -> name.startsWith("com.github.benmanes.caffeine");
     return new ModelCheckingOptions()
-        .iterations(Integer.getInteger("lincheck.mc.iterations", 8) * SCALE)
+        .iterations(Integer.getInteger("lincheck.mc.iterations", iterations) * SCALE)
         .invocationsPerIteration(Integer.getInteger("lincheck.mc.invocations", 80))
         .threads(3)
         .actorsPerThread(2)
@@ -35,8 +35,8 @@ final class LincheckRuns {
   /** Real threads, many short runs: cheap, and catches what the JIT and hardware reorder. */
   static StressOptions stress(Class<?> specification) {
     return new StressOptions()
-        .iterations(Integer.getInteger("lincheck.stress.iterations", 10) * SCALE)
-        .invocationsPerIteration(Integer.getInteger("lincheck.stress.invocations", 300))
+        .iterations(Integer.getInteger("lincheck.stress.iterations", 8) * SCALE)
+        .invocationsPerIteration(Integer.getInteger("lincheck.stress.invocations", 250))
         .threads(3)
         .actorsPerThread(3)
         .actorsBefore(2)
