@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Threads(2)
 public class OneHostContendedBenchmark {
-  @Param({"floor", "polling", "resilience4j", "failsafe", "guava", "netflix"})
+  @Param({"floor", "polling", "resilience4j", "failsafe", "guava", "netflix", "regulator"})
   String peer;
 
   private HostGate gate;

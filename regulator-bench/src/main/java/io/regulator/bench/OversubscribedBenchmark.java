@@ -33,7 +33,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Threads(64)
 public class OversubscribedBenchmark {
-  @Param({"floor", "polling", "resilience4j", "failsafe", "guava", "netflix"})
+  @Param({"floor", "polling", "resilience4j", "failsafe", "guava", "netflix", "regulator"})
   String peer;
 
   /** Work done while holding the slot, in JMH's {@link Blackhole#consumeCPU} tokens. */

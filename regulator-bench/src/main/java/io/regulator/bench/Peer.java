@@ -16,7 +16,9 @@ public enum Peer {
   /** Guava {@code Striped.lazyWeakSemaphore}. */
   GUAVA(GuavaStripedGate::new),
   /** Netflix concurrency-limits {@code SimpleLimiter} behind {@code BlockingLimiter}. */
-  NETFLIX(NetflixLimiterGate::new);
+  NETFLIX(NetflixLimiterGate::new),
+  /** Ours: {@code RegulatedPool.acquire} and {@code Slot.close}, the full path. */
+  REGULATOR(RegulatorGate::new);
 
   private final IntFunction<HostGate> factory;
 

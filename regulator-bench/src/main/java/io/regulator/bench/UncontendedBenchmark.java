@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class UncontendedBenchmark {
   private static final int SEQUENCE = 1 << 16;
 
-  @Param({"floor", "polling", "resilience4j", "failsafe", "guava", "netflix"})
+  @Param({"floor", "polling", "resilience4j", "failsafe", "guava", "netflix", "regulator"})
   String peer;
 
   @Param({"1", "10000"})

@@ -1,0 +1,362 @@
+package io.regulator.core.internal;
+
+import io.regulator.HostKey;
+import io.regulator.HostOverloadedException;
+import io.regulator.HostSnapshot;
+import io.regulator.SlotTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The slots of one host: a fair counting semaphore shared by every pool of the node, with direct
+ * FIFO handoff.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * One {@link ReentrantLock} per host guards the count ({@code inUse}), the limit, the FIFO queue
+ * of {@link SlotWaiter}s and the list of held slots. The lock is held only for a few field writes:
+ * never while parking, never while calling a listener, completing a future or unparking a thread.
+ * Those happen after {@code unlock()}, on the chain of waiters the critical section built
+ * ({@code nextToWake}). No {@code synchronized}: a virtual thread that blocks on this lock
+ * unmounts.
+ *
+ * <p>A release does not increment a free count that anyone may grab; it hands the slot straight
+ * to the head waiter ({@link #drain}), so a fresh {@code tryAcquire} can never barge past the
+ * queue: a free slot exists only while the queue is empty. Invariant, under the lock: {@code head
+ * != null} implies {@code inUse >= limit}.
+ *
+ * <p>Who gets a slot is settled by one CAS on the waiter's state (see {@link SlotWaiter}): the
+ * granting thread's {@code WAITING -> GRANTED} against the waiter's own {@code WAITING ->
+ * CANCELLED} on timeout, interrupt or future cancel, and the closing pool's {@code WAITING ->
+ * FAILED}. The loser of that CAS does nothing, so a slot is neither lost nor given twice.
+ * Releases are idempotent by a CAS on the slot ({@link LedgerSlot}).
+ *
+ * <h2>Entry lifecycle</h2>
+ *
+ * The {@link HostTable} keeps semaphores in a Caffeine cache with weak values. Every held slot
+ * and every queued waiter references its semaphore, so a host with slots out or waiters is
+ * strongly reachable and can never be dropped; an idle one is reachable from nothing but the
+ * cache and is collected by the next GC. There is therefore never a second live semaphore for a
+ * host whose first one still counts slots (AsyncHttpClient once pruned busy per-host semaphores
+ * and late releases then bypassed the limit). A host's own limit lives in the table, not here,
+ * and survives the entry.
+ *
+ * <h2>Limit changes</h2>
+ *
+ * {@link #setLimit} writes the limit and drains under the lock: raising it grants to waiters at
+ * once; lowering it grants nothing until releases bring {@code inUse} under the new limit, and
+ * revokes nothing.
+ *
+ * <h2>Metrics</h2>
+ *
+ * The figures ({@link #inUse()}, {@link #waiting()}, {@link #limit()}) are read under the lock, so
+ * each is exact at its instant; snapshots read them together.
+ */
+final class FifoHostSemaphore {
+  final HostKey key;
+  private final int maxWaiters;
+  private final LongSupplier ticker;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  @GuardedBy("lock")
+  private int limit;
+
+  @GuardedBy("lock")
+  private int inUse;
+
+  @GuardedBy("lock")
+  private int waiting;
+
+  @GuardedBy("lock")
+  private SlotWaiter head;
+
+  @GuardedBy("lock")
+  private SlotWaiter tail;
+
+  /** Held slots, oldest first: for "who holds this host" diagnostics. */
+  @GuardedBy("lock")
+  private LedgerSlot oldest;
+
+  @GuardedBy("lock")
+  private LedgerSlot newest;
+
+  FifoHostSemaphore(HostKey key, int limit, int maxWaiters, LongSupplier ticker) {
+    this.key = key;
+    this.limit = limit;
+    this.maxWaiters = maxWaiters;
+    this.ticker = ticker;
+  }
+
+  /**
+   * Takes a free slot for {@code ledger}'s pool, or returns null if none is free or someone is
+   * queued ahead.
+   *
+   * @throws io.regulator.PoolClosedException if the pool closed
+   */
+  LedgerSlot tryTake(PoolLedger ledger) {
+    lock.lock();
+    try {
+      return takeFree(ledger);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Takes a free slot, or queues {@code waiter} and returns null; the caller then awaits it.
+   *
+   * @throws HostOverloadedException if the queue is full
+   * @throws io.regulator.PoolClosedException if the waiter's pool closed
+   */
+  LedgerSlot takeOrEnqueue(SlotWaiter waiter) {
+    lock.lock();
+    try {
+      LedgerSlot slot = takeFree(waiter.ledger);
+      if (slot != null) {
+        return slot;
+      }
+      if (waiting >= maxWaiters) {
+        throw new HostOverloadedException(key, waiting);
+      }
+      if (!waiter.ledger.addWaiter(waiter)) {
+        throw waiter.ledger.closedException();
+      }
+      waiter.prev = tail;
+      if (tail == null) {
+        head = waiter;
+      } else {
+        tail.next = waiter;
+      }
+      tail = waiter;
+      waiter.queued = true;
+      waiting++;
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @GuardedBy("lock")
+  private LedgerSlot takeFree(PoolLedger ledger) {
+    if (head != null || inUse >= limit) {
+      return null;
+    }
+    LedgerSlot slot = new LedgerSlot(this, ledger, ticker.getAsLong());
+    if (!ledger.link(slot)) {
+      throw ledger.closedException();
+    }
+    inUse++;
+    linkHeld(slot);
+    return slot;
+  }
+
+  /** Takes a waiter that gave up (or whose pool closed) out of the queue, if it is still there. */
+  void leave(SlotWaiter waiter) {
+    lock.lock();
+    try {
+      if (waiter.queued) {
+        unqueue(waiter);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives back a released or reclaimed slot; the head waiter gets it at once. */
+  void giveBack(LedgerSlot slot) {
+    SlotWaiter toWake;
+    lock.lock();
+    try {
+      unlinkHeld(slot);
+      inUse--;
+      toWake = drain();
+    } finally {
+      lock.unlock();
+    }
+    wakeAll(toWake);
+  }
+
+  /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */
+  void setLimit(int newLimit, Runnable whileLocked) {
+    SlotWaiter toWake;
+    lock.lock();
+    try {
+      limit = newLimit;
+      whileLocked.run();
+      toWake = drain();
+    } finally {
+      lock.unlock();
+    }
+    wakeAll(toWake);
+  }
+
+  /**
+   * Hands free slots to waiters in arrival order, skipping any that left meanwhile, and returns
+   * the chain of waiters to wake once the lock is released.
+   */
+  @GuardedBy("lock")
+  private SlotWaiter drain() {
+    SlotWaiter wakeHead = null;
+    SlotWaiter wakeTail = null;
+    while (inUse < limit && head != null) {
+      SlotWaiter waiter = head;
+      unqueue(waiter);
+      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong());
+      PoolLedger.Grant grant = waiter.ledger.grant(waiter, slot);
+      boolean wake;
+      if (grant == PoolLedger.Grant.GRANTED) {
+        inUse++;
+        linkHeld(slot);
+        wake = true;
+      } else if (grant == PoolLedger.Grant.POOL_CLOSED) {
+        wake = waiter.fail();
+      } else {
+        wake = false; // it timed out or was cancelled; its own thread cleans up
+      }
+      if (wake) {
+        if (wakeTail == null) {
+          wakeHead = waiter;
+        } else {
+          wakeTail.nextToWake = waiter;
+        }
+        wakeTail = waiter;
+      }
+    }
+    return wakeHead;
+  }
+
+  private static void wakeAll(SlotWaiter waiter) {
+    while (waiter != null) {
+      SlotWaiter next = waiter.nextToWake;
+      waiter.nextToWake = null;
+      waiter.wake();
+      waiter = next;
+    }
+  }
+
+  @GuardedBy("lock")
+  private void unqueue(SlotWaiter waiter) {
+    if (waiter.prev == null) {
+      head = waiter.next;
+    } else {
+      waiter.prev.next = waiter.next;
+    }
+    if (waiter.next == null) {
+      tail = waiter.prev;
+    } else {
+      waiter.next.prev = waiter.prev;
+    }
+    waiter.prev = null;
+    waiter.next = null;
+    waiter.queued = false;
+    waiting--;
+  }
+
+  @GuardedBy("lock")
+  private void linkHeld(LedgerSlot slot) {
+    slot.hostPrev = newest;
+    if (newest == null) {
+      oldest = slot;
+    } else {
+      newest.hostNext = slot;
+    }
+    newest = slot;
+  }
+
+  @GuardedBy("lock")
+  private void unlinkHeld(LedgerSlot slot) {
+    if (slot.hostPrev == null) {
+      oldest = slot.hostNext;
+    } else {
+      slot.hostPrev.hostNext = slot.hostNext;
+    }
+    if (slot.hostNext == null) {
+      newest = slot.hostPrev;
+    } else {
+      slot.hostNext.hostPrev = slot.hostPrev;
+    }
+    slot.hostPrev = null;
+    slot.hostNext = null;
+  }
+
+  int limit() {
+    lock.lock();
+    try {
+      return limit;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int inUse() {
+    lock.lock();
+    try {
+      return inUse;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int waiting() {
+    lock.lock();
+    try {
+      return waiting;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** This host's figures, or null if it is idle and has no limit of its own to show. */
+  HostSnapshot snapshot(boolean ownLimit) {
+    lock.lock();
+    try {
+      if (inUse == 0 && waiting == 0 && !ownLimit) {
+        return null;
+      }
+      return new HostSnapshot(key, limit, inUse, waiting, heldByPool());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @GuardedBy("lock")
+  private Map<String, Integer> heldByPool() {
+    Map<String, Integer> byPool = new TreeMap<>();
+    for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+      byPool.merge(slot.ledger.name, 1, Integer::sum);
+    }
+    return byPool;
+  }
+
+  /** The exception of an acquire that waited {@code waitedNanos} in vain, naming who holds the host. */
+  SlotTimeoutException timeoutException(long waitedNanos) {
+    int limitNow;
+    int inUseNow;
+    int waitingNow;
+    String holders;
+    lock.lock();
+    try {
+      limitNow = limit;
+      inUseNow = inUse;
+      waitingNow = waiting;
+      holders = describeHolders();
+    } finally {
+      lock.unlock();
+    }
+    return new SlotTimeoutException(
+        key, limitNow, inUseNow, waitingNow, Duration.ofNanos(Math.max(0, waitedNanos)), holders);
+  }
+
+  @GuardedBy("lock")
+  private String describeHolders() {
+    if (oldest == null) {
+      return "";
+    }
+    long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
+    return "held by " + heldByPool() + ", oldest by '" + oldest.ledger.name + "' for "
+        + ageMillis + " ms";
+  }
+}

@@ -1,0 +1,43 @@
+package io.regulator.core.internal;
+
+import io.regulator.HostKey;
+import io.regulator.RegulatorListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+
+/**
+ * The validated, immutable configuration of one regulator, as its builder left it.
+ *
+ * @param defaultLimit the limit of a host without one of its own
+ * @param limits hosts' own limits
+ * @param acquireTimeout how long {@code acquire(key)} waits
+ * @param maxWaitersPerHost how many callers may queue for one host before acquires are refused
+ * @param meterRegistry a Micrometer {@code MeterRegistry}, or null; typed {@code Object} so that
+ *     no Micrometer class loads unless one was configured
+ * @param listeners listeners, called outside every lock
+ * @param asyncExecutor where futures from {@code acquireAsync} are completed
+ * @param ticker the nano clock of timeouts and ages
+ */
+public record RegulatorSettings(
+    int defaultLimit,
+    Map<HostKey, Integer> limits,
+    Duration acquireTimeout,
+    int maxWaitersPerHost,
+    Object meterRegistry,
+    List<RegulatorListener> listeners,
+    Executor asyncExecutor,
+    LongSupplier ticker) {
+
+  /** Copies the collections; immutable and thread-safe. */
+  public RegulatorSettings {
+    limits = Map.copyOf(limits);
+    Objects.requireNonNull(acquireTimeout, "acquireTimeout");
+    listeners = List.copyOf(listeners);
+    Objects.requireNonNull(asyncExecutor, "asyncExecutor");
+    Objects.requireNonNull(ticker, "ticker");
+  }
+}

@@ -1,0 +1,82 @@
+package io.regulator.core.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A caller queued for a slot of one host. Its state leaves {@code WAITING} exactly once, by a
+ * compare-and-set, to one of: granted (a releasing thread handed it a slot), cancelled (it timed
+ * out, was interrupted, or its future was cancelled), or failed (its pool closed). Whoever wins
+ * that CAS decides the outcome; every other party sees the CAS fail and leaves the waiter alone.
+ * That single CAS is why a slot granted at the instant of a timeout or cancel is never lost.
+ *
+ * <p>Thread-safe: the state is CAS-only; the queue links belong to the host semaphore's lock.
+ */
+abstract class SlotWaiter {
+  static final int WAITING = 0;
+  static final int GRANTED = 1;
+  static final int CANCELLED = 2;
+  static final int FAILED = 3;
+
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(SlotWaiter.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  final FifoHostSemaphore semaphore;
+  final PoolLedger ledger;
+  final long enqueuedAt;
+
+  @SuppressWarnings("unused") // through STATE
+  private volatile int state;
+
+  /** Written before the CAS to {@code GRANTED}, read only after seeing that state. */
+  LedgerSlot slot;
+
+  @GuardedBy("semaphore.lock")
+  SlotWaiter prev;
+
+  @GuardedBy("semaphore.lock")
+  SlotWaiter next;
+
+  @GuardedBy("semaphore.lock")
+  boolean queued;
+
+  /** Chains the waiters one drain granted or failed, so that they are woken after the unlock. */
+  @GuardedBy("semaphore.lock")
+  SlotWaiter nextToWake;
+
+  SlotWaiter(FifoHostSemaphore semaphore, PoolLedger ledger, long enqueuedAt) {
+    this.semaphore = semaphore;
+    this.ledger = ledger;
+    this.enqueuedAt = enqueuedAt;
+  }
+
+  final int state() {
+    return (int) STATE.getVolatile(this);
+  }
+
+  /** Hands the waiter its slot; false if it already left. */
+  final boolean grant(LedgerSlot granted) {
+    slot = granted;
+    return STATE.compareAndSet(this, WAITING, GRANTED);
+  }
+
+  /** Takes the waiter out of the race for a slot; false if it was granted or failed first. */
+  final boolean cancel() {
+    return STATE.compareAndSet(this, WAITING, CANCELLED);
+  }
+
+  /** Fails the waiter because its pool closed; false if it was granted or cancelled first. */
+  final boolean fail() {
+    return STATE.compareAndSet(this, WAITING, FAILED);
+  }
+
+  /** Tells the waiting party its outcome. Called with no lock held. */
+  abstract void wake();
+}

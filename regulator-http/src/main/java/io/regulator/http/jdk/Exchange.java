@@ -1,0 +1,61 @@
+package io.regulator.http.jdk;
+
+import io.regulator.Slot;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpResponse.ResponseInfo;
+
+/**
+ * One attempt of one request: the slot it holds, and whether its response is to be retried.
+ * Thread-safe: the JDK calls the handler on its own threads.
+ */
+final class Exchange {
+  private final Slot slot;
+  /** Whether a retryable status may be swallowed and retried; false on the last attempt. */
+  private final boolean mayRetry;
+  private final RetryDecision decision;
+  private volatile boolean retrying;
+
+  /** Decides, from the response head, whether this attempt's status is to be retried. */
+  @FunctionalInterface
+  interface RetryDecision {
+    boolean retries(int status);
+  }
+
+  Exchange(Slot slot, boolean mayRetry, RetryDecision decision) {
+    this.slot = slot;
+    this.mayRetry = mayRetry;
+    this.decision = decision;
+  }
+
+  /** Wraps the caller's handler: the slot is given back when the body ends. */
+  <T> BodyHandler<T> handler(BodyHandler<T> callers) {
+    return info -> subscriber(info, callers);
+  }
+
+  private <T> BodySubscriber<T> subscriber(ResponseInfo info, BodyHandler<T> callers) {
+    if (mayRetry && decision.retries(info.statusCode())) {
+      retrying = true;
+      // Drain, don't close: the connection goes back to the JDK's pool for the next attempt.
+      return new SlotBodySubscriber<>(BodySubscribers.replacing(null), this);
+    }
+    BodySubscriber<T> subscriber;
+    try {
+      subscriber = callers.apply(info);
+    } catch (RuntimeException | Error e) {
+      release();
+      throw e;
+    }
+    return new SlotBodySubscriber<>(subscriber, this);
+  }
+
+  /** Whether the response's status was swallowed to be retried. */
+  boolean retrying() {
+    return retrying;
+  }
+
+  void release() {
+    slot.release();
+  }
+}
