@@ -18,8 +18,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * 64 threads share one host of limit 8 and hold each slot for a little work: 56 are always
- * queued, so throughput is set by how fast a released slot reaches the next waiter.
+ * 64 threads share one host of limit 8 and hold each slot for a little work and one {@link
+ * Thread#yield()}, which stands for the I/O wait of a real request: the holder gives up its core
+ * (or, as a virtual thread, its carrier) while it keeps the slot, as it would while reading a
+ * response. Without it, two cores would never have more than two holders at once and nobody
+ * would ever queue. With it, most threads are queued, so throughput is set by how fast a released
+ * slot reaches the next waiter.
  *
  * <p>JMH runs the 64 threads as platform threads; add {@code -jvmArgsAppend
  * -Djmh.executor=VIRTUAL} on JDK 21 or newer to run them as virtual threads (JMH 1.37 creates
@@ -60,6 +64,7 @@ public class OversubscribedBenchmark {
     Object permit = gate.acquire(key);
     try {
       Blackhole.consumeCPU(holdTokens);
+      Thread.yield();
     } finally {
       gate.release(key, permit);
     }
