@@ -17,12 +17,13 @@ final class HeapGauge {
   static long liveBytes() {
     long previous = Long.MAX_VALUE;
     int unchanged = 0;
-    for (int i = 0; i < 40 && unchanged < 3; i++) {
+    for (int i = 0; i < 60 && unchanged < 5; i++) {
       System.gc();
       long used = MEMORY.getHeapMemoryUsage().getUsed();
       // Weak references, cleaners and finalizers free their objects only a cycle or more after
-      // they became unreachable, and only once their handler threads ran; so wait for three
-      // readings in a row to agree, pausing between them for those threads.
+      // they became unreachable, and only once their handler threads ran (a regulator's reaper
+      // unmaps a million collected hosts in about a second); so wait for five readings in a row,
+      // half a second apart in all, to agree.
       unchanged = used == previous ? unchanged + 1 : 0;
       previous = used;
       pause();
@@ -32,7 +33,7 @@ final class HeapGauge {
 
   private static void pause() {
     try {
-      Thread.sleep(20);
+      Thread.sleep(100);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
