@@ -8,6 +8,9 @@ module io.regulator.core {
   requires com.github.benmanes.caffeine;
   // Static: Micrometer is needed only by a platform that passes a MeterRegistry to the builder.
   requires static transitive micrometer.core;
+  // Static: slot waits become JFR events when the runtime has JFR; a runtime linked without it
+  // still runs the regulator (SlotWaitRecorder checks).
+  requires static jdk.jfr;
 
   exports io.regulator.core;
 }

@@ -1,13 +1,47 @@
 package io.regulator;
 
+import java.time.Duration;
+
 /**
- * Hears what a regulator does to its pools. Every method has an empty default, so a listener
- * overrides only what it needs.
+ * Hears what a regulator does to its slots and pools. Every method has an empty default, so a
+ * listener overrides only what it needs.
  *
- * <p>The regulator calls listeners after it released every lock; an exception thrown by a
- * listener is caught and logged and changes nothing. Implementations must be thread-safe.
+ * <p>The regulator calls listeners after it released every lock, on the thread where the event
+ * happened (the acquiring or releasing thread, the async executor, the timer or the cleaner
+ * thread); an exception thrown by a listener is caught and logged and changes nothing. Each slot
+ * handed to a caller yields one {@link #acquired} and, once it is given back by whatever path, one
+ * {@link #released}. Implementations must be thread-safe and quick.
  */
 public interface RegulatorListener {
+
+  /**
+   * A caller got a slot.
+   *
+   * @param key the host
+   * @param poolName the pool that holds the slot
+   * @param waited how long the caller queued for it; zero when a slot was free
+   */
+  default void acquired(HostKey key, String poolName, Duration waited) {}
+
+  /**
+   * A slot went back to its host: released by its holder, taken back by its pool's close, or
+   * reclaimed as a leak.
+   *
+   * @param key the host
+   * @param poolName the pool that held the slot
+   * @param held how long the slot was held
+   */
+  default void released(HostKey key, String poolName, Duration held) {}
+
+  /**
+   * An acquire gave up without a slot because its timeout passed; a {@code tryAcquire} that found
+   * no free slot counts as a time-out after waiting zero.
+   *
+   * @param key the host
+   * @param poolName the pool that asked
+   * @param waited how long the caller queued
+   */
+  default void timedOut(HostKey key, String poolName, Duration waited) {}
 
   /**
    * A pool closed.
@@ -18,4 +52,11 @@ public interface RegulatorListener {
    *     unreachable and its cleaner closed it, which usually means a leak in the pool's owner
    */
   default void poolClosed(String poolName, int reclaimedSlots, boolean unreachable) {}
+
+  /**
+   * A slot looks leaked: it was held longer than the regulator's leak threshold (reported once
+   * per slot, and the slot stays held), or it became unreachable without being released and was
+   * reclaimed. Only regulators built with leak detection report these.
+   */
+  default void leakSuspected(SlotLeak leak) {}
 }

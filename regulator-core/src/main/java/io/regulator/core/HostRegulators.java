@@ -58,7 +58,11 @@ public final class HostRegulators {
     private Duration acquireTimeout = Duration.ofSeconds(30);
     private int maxWaitersPerHost = Integer.MAX_VALUE;
     private Object meterRegistry;
+    private int maxTaggedHosts = 100;
     private final List<RegulatorListener> listeners = new ArrayList<>();
+    private Duration leakThreshold;
+    private boolean reclaimUnreachableSlots;
+    private boolean recordAcquisitionSites;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private LongSupplier ticker = System::nanoTime;
 
@@ -97,15 +101,65 @@ public final class HostRegulators {
       return this;
     }
 
-    /** Where the regulator's meters go; Micrometer is needed only when this is called. */
+    /**
+     * Where the regulator's meters go (see {@link RegulatorMeters}); Micrometer is needed, and
+     * loaded, only when this is called.
+     */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * How many hosts at a time get meters tagged with their own name; default 100. Every further
+     * host is metered under the tag {@link RegulatorMeters#OTHER_HOSTS}, so a crawler touching
+     * millions of hosts cannot flood the meter registry. A host's tag is freed when its entry
+     * leaves the host table. 0 tags every host {@code other}.
+     */
+    public Builder maxTaggedHosts(int max) {
+      requireArgument(max >= 0, "maxTaggedHosts < 0: " + max);
+      this.maxTaggedHosts = max;
       return this;
     }
 
     /** Adds a listener; listeners run outside every lock, and their exceptions are logged. */
     public Builder listener(RegulatorListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Reports every slot held longer than {@code heldLongerThan}, once, to the listeners' {@link
+     * RegulatorListener#leakSuspected} and as a warning in the log; the slot stays held. A timer
+     * thread checks the hosts' held slots, oldest first, every quarter threshold (at least once a
+     * second). Default off.
+     */
+    public Builder leakThreshold(Duration heldLongerThan) {
+      Objects.requireNonNull(heldLongerThan, "leakThreshold");
+      requireArgument(heldLongerThan.compareTo(Duration.ZERO) > 0,
+          "leakThreshold <= 0: " + heldLongerThan);
+      this.leakThreshold = heldLongerThan;
+      return this;
+    }
+
+    /**
+     * Whether a slot that becomes unreachable without being released is given back to its host
+     * (through a {@link java.lang.ref.Cleaner}) and reported as a leak. Callers then get a thin
+     * handle around each slot, registered with the cleaner: a few dozen bytes per acquire. Default
+     * off.
+     */
+    public Builder reclaimUnreachableSlots(boolean reclaim) {
+      this.reclaimUnreachableSlots = reclaim;
+      return this;
+    }
+
+    /**
+     * Whether each acquire records its stack, so that a leak report says where the slot was
+     * taken. Costs a stack walk per acquire; needs {@link #leakThreshold} or {@link
+     * #reclaimUnreachableSlots}. Default off.
+     */
+    public Builder recordAcquisitionSites(boolean record) {
+      this.recordAcquisitionSites = record;
       return this;
     }
 
@@ -125,10 +179,19 @@ public final class HostRegulators {
       return this;
     }
 
-    /** A new regulator with this configuration. */
+    /**
+     * A new regulator with this configuration.
+     *
+     * @throws IllegalStateException if acquisition sites are recorded without leak detection
+     */
     public HostRegulator build() {
+      if (recordAcquisitionSites && leakThreshold == null && !reclaimUnreachableSlots) {
+        throw new IllegalStateException(
+            "recordAcquisitionSites needs leakThreshold or reclaimUnreachableSlots");
+      }
       return new SemaphoreRegistry(new RegulatorSettings(defaultLimit, limits, acquireTimeout,
-          maxWaitersPerHost, meterRegistry, listeners, asyncExecutor, ticker));
+          maxWaitersPerHost, meterRegistry, maxTaggedHosts, listeners, leakThreshold,
+          reclaimUnreachableSlots, recordAcquisitionSites, asyncExecutor, ticker));
     }
 
     private static void requireArgument(boolean condition, String message) {

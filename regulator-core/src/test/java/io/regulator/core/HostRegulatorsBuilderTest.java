@@ -32,6 +32,21 @@ class HostRegulatorsBuilderTest {
     assertRefused(NullPointerException.class, "asyncExecutor", () -> builder.asyncExecutor(null));
     assertRefused(NullPointerException.class, "ticker", () -> builder.ticker(null));
     assertRefused(NullPointerException.class, "meterRegistry", () -> builder.meterRegistry(null));
+    assertRefused(IllegalArgumentException.class, "maxTaggedHosts < 0: -1",
+        () -> builder.maxTaggedHosts(-1));
+    assertRefused(IllegalArgumentException.class, "leakThreshold <= 0: PT0S",
+        () -> builder.leakThreshold(Duration.ZERO));
+    assertRefused(NullPointerException.class, "leakThreshold", () -> builder.leakThreshold(null));
+  }
+
+  @Test
+  void acquisitionSitesWithoutLeakDetection_areRefusedAtBuild() {
+    var builder = HostRegulators.builder().recordAcquisitionSites(true);
+    assertRefused(IllegalStateException.class,
+        "recordAcquisitionSites needs leakThreshold or reclaimUnreachableSlots", builder::build);
+    builder.reclaimUnreachableSlots(true).build().close();
+    HostRegulators.builder().recordAcquisitionSites(true).leakThreshold(Duration.ofMinutes(1))
+        .build().close();
   }
 
   @Test

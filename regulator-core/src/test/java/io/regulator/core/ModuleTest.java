@@ -47,6 +47,14 @@ class ModuleTest {
   }
 
   @Test
+  void core_needsJfrOnlyStatically() throws IOException {
+    ModuleDescriptor core = descriptor(HostRegulators.class);
+    ModuleDescriptor.Requires jfr = core.requires().stream()
+        .filter(r -> r.name().equals("jdk.jfr")).findFirst().orElseThrow();
+    assertTrue(jfr.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC));
+  }
+
+  @Test
   void api_exportsOnlyItsPackageAndRequiresNothing() throws IOException {
     ModuleDescriptor api = descriptor(io.regulator.HostKey.class);
     assertEquals("io.regulator", api.name());

@@ -3,12 +3,14 @@ package io.regulator.http;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatedPool;
+import io.regulator.SlotLeak;
 import io.regulator.core.HostRegulators;
 import io.regulator.http.CountingServer.Reply;
 import io.regulator.http.apache.RegulatedConnections;
@@ -224,18 +226,55 @@ class ApacheClassicScenariosTest {
         .recordLeakOrigins(true).leakListener(leaks::add).build();
     CloseableHttpClient client = client(connections, new RetryPolicyStrategy(RetryPolicy.none()), Timeout.ofSeconds(10));
 
+    long before = System.nanoTime();
     dropAResponseUnclosed(client);
     assertEquals(1, regulator.inUse(key));
     await().atMost(10, TimeUnit.SECONDS).until(() -> {
       System.gc();
       return !leaks.isEmpty();
     });
+    Duration sinceBefore = Duration.ofNanos(System.nanoTime() - before);
     SlotLeak leak = leaks.get(0);
     assertEquals(key, leak.key());
     assertEquals("leaky", leak.poolName());
-    assertTrue(JdkClientScenariosTest.stackNames(leak.acquiredAt().orElseThrow(), "dropAResponseUnclosed"));
+    assertTrue(leak.reclaimed());
+    assertTrue(!leak.age().isNegative() && leak.age().compareTo(sinceBefore) <= 0,
+        "age " + leak.age() + " outside [0, " + sinceBefore + "]");
+    // HttpClient's and this module's frames are cut: the first frame is the application's call.
+    StackTraceElement first = leak.acquisitionSite().getStackTrace()[0];
+    assertEquals(ApacheClassicScenariosTest.class.getName(), first.getClassName());
+    assertEquals("dropAResponseUnclosed", first.getMethodName());
+    assertTrue(leak.toString().contains("pool 'leaky' became unreachable after")
+        && leak.toString().contains("(acquired at " + first + ")"), leak.toString());
     assertBaseline(key);
     // The connection went back to HttpClient's pool too: with one connection per route, this works.
+    assertEquals(200, status(client, new HttpGet(server.uri("/"))));
+    assertEquals(1, leaks.size());
+  }
+
+  @Test
+  void leakListenerThatThrows_changesNothing_andNoSiteIsRecordedByDefault() throws Exception {
+    HostKey key = server.key();
+    List<SlotLeak> leaks = new CopyOnWriteArrayList<>();
+    RegulatedConnections connections = RegulatedConnections.builder(
+            PoolingHttpClientConnectionManagerBuilder.create().setMaxConnPerRoute(1).build(),
+            regulator.newPool("leaky"))
+        .leakListener(leak -> {
+          leaks.add(leak);
+          throw new IllegalStateException("listener failure, expected by the test");
+        })
+        .build();
+    CloseableHttpClient client = client(connections, new RetryPolicyStrategy(RetryPolicy.none()), Timeout.ofSeconds(10));
+
+    dropAResponseUnclosed(client);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> {
+      System.gc();
+      return !leaks.isEmpty();
+    });
+    SlotLeak leak = leaks.get(0);
+    assertNull(leak.acquisitionSite());
+    assertTrue(leak.toString().endsWith("(acquisition site not recorded)"), leak.toString());
+    assertBaseline(key);
     assertEquals(200, status(client, new HttpGet(server.uri("/"))));
     assertEquals(1, leaks.size());
   }

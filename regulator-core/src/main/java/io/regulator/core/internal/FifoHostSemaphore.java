@@ -5,6 +5,9 @@ import io.regulator.HostOverloadedException;
 import io.regulator.HostSnapshot;
 import io.regulator.SlotTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,7 +35,8 @@ import java.util.function.LongSupplier;
  * granting thread's {@code WAITING -> GRANTED} against the waiter's own {@code WAITING ->
  * CANCELLED} on timeout, interrupt or future cancel, and the closing pool's {@code WAITING ->
  * FAILED}. The loser of that CAS does nothing, so a slot is neither lost nor given twice.
- * Releases are idempotent by a CAS on the slot ({@link LedgerSlot}).
+ * Releases are idempotent: a slot's {@code released} flag flips once, under this lock, in the
+ * same step as the count ({@link LedgerSlot}).
  *
  * <h2>Entry lifecycle</h2>
  *
@@ -53,7 +57,12 @@ import java.util.function.LongSupplier;
  * <h2>Metrics</h2>
  *
  * The figures ({@link #inUse()}, {@link #waiting()}, {@link #limit()}) are read under the lock, so
- * each is exact at its instant; snapshots read them together.
+ * each is exact at its instant; snapshots read them together. Nothing observes from inside this
+ * class: events (meters, listeners, leak tracking, JFR) are raised by the callers of its methods,
+ * after every lock is released, through the regulator's {@link SlotObserver}. Micrometer gauges
+ * read the figures through the {@link HostTable} by key and never hold a semaphore, so meters
+ * cannot keep an idle host in memory. The held-slot list, in acquisition order, is what the leak
+ * sweep walks ({@link #collectOverdue}) and what names the oldest holder in a time-out.
  */
 final class FifoHostSemaphore {
   final HostKey key;
@@ -165,18 +174,70 @@ final class FifoHostSemaphore {
     }
   }
 
-  /** Gives back a released or reclaimed slot; the head waiter gets it at once. */
-  void giveBack(LedgerSlot slot) {
+  /**
+   * Gives back a slot unless it was given back already, deciding that under the lock so the
+   * decision and the count change are one step; the head waiter gets the slot at once.
+   *
+   * <p>When {@code observe}, the release is observed after the unlock but before the waiters it
+   * served are woken, so that events tell a slot's release before its next holder's acquire. A
+   * closing pool passes false and reports its slots once they are all back (see {@code
+   * SemaphoreRegistry.shutdown}).
+   *
+   * @return whether this call gave it back
+   */
+  boolean giveBack(LedgerSlot slot, boolean observe) {
     SlotWaiter toWake;
     lock.lock();
     try {
-      unlinkHeld(slot);
-      inUse--;
-      toWake = drain();
+      if (slot.released) {
+        return false;
+      }
+      toWake = returnHeld(slot);
     } finally {
       lock.unlock();
     }
-    wakeAll(toWake);
+    if (observe) {
+      try {
+        slot.ledger.observer.released(slot);
+      } finally {
+        wakeAll(toWake);
+      }
+    } else {
+      wakeAll(toWake);
+    }
+    return true;
+  }
+
+  /**
+   * Gives back a slot on behalf of its closing pool, unless its holder already did, and adds the
+   * waiters it admits to {@code wakeLater} instead of waking them: the closer wakes them once its
+   * close latch is open, so that a continuation run inline by a woken waiter may close the same
+   * pool again without waiting on a latch its own thread has yet to open.
+   *
+   * @return whether this call gave it back
+   */
+  boolean reclaim(LedgerSlot slot, List<SlotWaiter> wakeLater) {
+    lock.lock();
+    try {
+      if (slot.released) {
+        return false;
+      }
+      SlotWaiter toWake = returnHeld(slot);
+      if (toWake != null) {
+        wakeLater.add(toWake);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @GuardedBy("lock")
+  private SlotWaiter returnHeld(LedgerSlot slot) {
+    slot.released = true;
+    unlinkHeld(slot);
+    inUse--;
+    return drain();
   }
 
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */
@@ -228,7 +289,8 @@ final class FifoHostSemaphore {
     return wakeHead;
   }
 
-  private static void wakeAll(SlotWaiter waiter) {
+  /** Wakes a chain of waiters that a drain granted or failed; call with no lock held. */
+  static void wakeAll(SlotWaiter waiter) {
     while (waiter != null) {
       SlotWaiter next = waiter.nextToWake;
       waiter.nextToWake = null;
@@ -350,13 +412,48 @@ final class FifoHostSemaphore {
         key, limitNow, inUseNow, waitingNow, Duration.ofNanos(Math.max(0, waitedNanos)), holders);
   }
 
+  /**
+   * Who holds this host, for a one-line time-out message: {@code held by {hog=3, other=1},
+   * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
+   */
   @GuardedBy("lock")
   private String describeHolders() {
     if (oldest == null) {
       return "";
     }
+    List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool().entrySet());
+    byPool.sort(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
+        .thenComparing(Map.Entry.comparingByKey()));
+    StringBuilder holders = new StringBuilder("held by {");
+    for (int i = 0; i < byPool.size(); i++) {
+      holders.append((i == 0) ? "" : ", ")
+          .append(byPool.get(i).getKey()).append('=').append(byPool.get(i).getValue());
+    }
     long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
-    return "held by " + heldByPool() + ", oldest by '" + oldest.ledger.name + "' for "
-        + ageMillis + " ms";
+    return holders.append("}, oldest by '").append(oldest.ledger.name).append("' for ")
+        .append(ageMillis).append(" ms").toString();
+  }
+
+  /**
+   * Adds to {@code due} every held slot that is at least {@code thresholdNanos} old at {@code
+   * now} but was not yet at {@code previousSweep} (every such slot if {@code first}). Walks the
+   * held slots oldest first and stops at the first young one, so it costs the overdue slots, not
+   * all of them.
+   */
+  void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
+      List<LedgerSlot> due) {
+    lock.lock();
+    try {
+      for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+        if (now - slot.acquiredAt < thresholdNanos) {
+          break;
+        }
+        if (first || previousSweep - slot.acquiredAt < thresholdNanos) {
+          due.add(slot);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 }

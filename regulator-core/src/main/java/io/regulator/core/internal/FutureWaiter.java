@@ -27,11 +27,20 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
   private final LongSupplier ticker;
   private volatile ScheduledFuture<?> timeout;
 
-  FutureWaiter(
-      FifoHostSemaphore semaphore, PoolLedger ledger, Executor executor, LongSupplier ticker) {
+  /** Keeps the pool's handle reachable while this acquire queues, as a blocked thread would. */
+  @SuppressWarnings({"unused", "FieldCanBeLocal"})
+  private final Object pool;
+
+  /** Where acquireAsync was called, if sites are recorded: the slot is handed over elsewhere. */
+  private final Throwable site;
+
+  FutureWaiter(FifoHostSemaphore semaphore, PoolLedger ledger, Object pool, Executor executor,
+      LongSupplier ticker) {
     super(semaphore, ledger, ticker.getAsLong());
+    this.pool = pool;
     this.executor = executor;
     this.ticker = ticker;
+    this.site = ledger.observer.site(semaphore.key, ledger);
   }
 
   /** Arms the timeout and listens for the caller completing the future first. */
@@ -44,6 +53,7 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
       if (cancel()) {
         semaphore.leave(this);
         ledger.removeWaiter(this);
+        finish(Outcome.CLOSED, ticker.getAsLong() - enqueuedAt);
         complete(() -> future.completeExceptionally(new PoolClosedException(ledger.name)));
       }
       return;
@@ -57,7 +67,9 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
     if (cancel()) {
       semaphore.leave(this);
       ledger.removeWaiter(this);
-      var exception = semaphore.timeoutException(ticker.getAsLong() - enqueuedAt);
+      long waited = ticker.getAsLong() - enqueuedAt;
+      var exception = semaphore.timeoutException(waited);
+      finish(Outcome.TIMEOUT, waited);
       complete(() -> future.completeExceptionally(exception));
     }
   }
@@ -69,6 +81,7 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
       semaphore.leave(this);
       ledger.removeWaiter(this);
       disarm();
+      finish(Outcome.CANCELLED, ticker.getAsLong() - enqueuedAt);
     }
   }
 
@@ -77,12 +90,17 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
     disarm();
     if (state() == GRANTED) {
       complete(() -> {
-        if (!future.complete(slot)) {
-          slot.release(); // the caller cancelled at the instant of the grant
+        // The grant won the race, so the acquire counts as granted, even if the caller left.
+        Slot handed = handOut(site);
+        if (!future.complete(handed)) {
+          handed.release(); // the caller cancelled at the instant of the grant
         }
       });
     } else {
-      complete(() -> future.completeExceptionally(new PoolClosedException(ledger.name)));
+      complete(() -> {
+        finish(Outcome.CLOSED, ticker.getAsLong() - enqueuedAt);
+        future.completeExceptionally(new PoolClosedException(ledger.name));
+      });
     }
   }
 

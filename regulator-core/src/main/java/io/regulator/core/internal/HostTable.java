@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -29,8 +30,19 @@ final class HostTable {
   private final LongSupplier ticker;
   private final Function<HostKey, FifoHostSemaphore> factory = this::create;
 
-  HostTable(RegulatorSettings settings) {
-    this.semaphores = Caffeine.newBuilder().weakValues().build();
+  /**
+   * @param onRemoved told the key of every entry that left the table (on Caffeine's executor,
+   *     outside every lock), or null if nobody needs to know
+   */
+  HostTable(RegulatorSettings settings, Consumer<HostKey> onRemoved) {
+    Caffeine<Object, Object> builder = Caffeine.newBuilder().weakValues();
+    this.semaphores = (onRemoved == null)
+        ? builder.build()
+        : builder.<HostKey, FifoHostSemaphore>removalListener((key, semaphore, cause) -> {
+          if (key != null) {
+            onRemoved.accept(key);
+          }
+        }).build();
     this.ownLimits = new ConcurrentHashMap<>(settings.limits());
     this.defaultLimit = settings.defaultLimit();
     this.maxWaiters = settings.maxWaitersPerHost();

@@ -2,6 +2,7 @@ package io.regulator.core.internal;
 
 import io.regulator.PoolClosedException;
 import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
@@ -39,19 +40,26 @@ final class ParkingWaiter extends SlotWaiter {
     if (cancel()) {
       semaphore.leave(this);
       ledger.removeWaiter(this);
+      long waited = ticker.getAsLong() - enqueuedAt;
       if (interrupted) {
+        finish(Outcome.INTERRUPTED, waited);
         throw new InterruptedException();
       }
-      throw semaphore.timeoutException(ticker.getAsLong() - enqueuedAt);
+      SlotTimeoutException timeout = semaphore.timeoutException(waited);
+      finish(Outcome.TIMEOUT, waited);
+      throw timeout;
     }
     // Another thread decided first; what it decided happened before our cancel attempt.
     if (state() == GRANTED) {
+      // The grant won the race, so the acquire counts as granted, even if we are leaving.
+      Slot handed = handOut(null);
       if (interrupted) {
-        slot.release(); // the caller is leaving: the slot goes on to the next waiter
+        handed.release(); // the caller is leaving: the slot goes on to the next waiter
         throw new InterruptedException();
       }
-      return slot;
+      return handed;
     }
+    finish(Outcome.CLOSED, ticker.getAsLong() - enqueuedAt);
     if (interrupted) {
       thread.interrupt();
     }

@@ -1,9 +1,13 @@
 package io.regulator.core.internal;
 
 import io.regulator.HostKey;
+import io.regulator.HostOverloadedException;
+import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,12 +26,17 @@ final class PoolHandle implements RegulatedPool {
   /** Longest wait taken literally, so that deadline arithmetic cannot overflow (~73 years). */
   private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
+  /** A constant, so that checking a timeout allocates nothing even where escape analysis fails. */
+  private static final Duration MAX_TIMEOUT = Duration.ofNanos(MAX_TIMEOUT_NANOS);
+
   private final PoolLedger ledger;
+  private final SlotObserver observer;
   private final SemaphoreRegistry registry;
   private final Cleaner.Cleanable cleanable;
 
   PoolHandle(PoolLedger ledger, SemaphoreRegistry registry, Cleaner cleaner) {
     this.ledger = ledger;
+    this.observer = ledger.observer;
     this.registry = registry;
     this.cleanable = cleaner.register(this, new Reclaimer(ledger, registry));
   }
@@ -47,27 +56,51 @@ final class PoolHandle implements RegulatedPool {
     Objects.requireNonNull(key, "key");
     long timeoutNanos = toNanos(timeout);
     if (Thread.interrupted()) {
+      observer.refused(key, ledger, Outcome.INTERRUPTED, 0);
       throw new InterruptedException();
     }
-    requireOpen();
+    requireOpen(key);
     FifoHostSemaphore semaphore = registry.table().semaphore(key);
-    LedgerSlot slot = semaphore.tryTake(ledger);
+    LedgerSlot slot = tryTake(semaphore);
     if (slot != null) {
-      return slot;
+      return observer.acquired(slot, 0, null);
     }
     if (timeoutNanos == 0) {
-      throw semaphore.timeoutException(0);
+      SlotTimeoutException timedOut = semaphore.timeoutException(0);
+      observer.refused(key, ledger, Outcome.TIMEOUT, 0);
+      throw timedOut;
     }
     ParkingWaiter waiter = new ParkingWaiter(semaphore, ledger, registry.settings().ticker());
-    slot = semaphore.takeOrEnqueue(waiter);
-    return (slot != null) ? slot : waiter.await(timeoutNanos);
+    try {
+      try {
+        slot = semaphore.takeOrEnqueue(waiter);
+      } catch (RuntimeException e) {
+        refused(key, e);
+        throw e;
+      }
+      return (slot != null) ? observer.acquired(slot, 0, null) : waiter.await(timeoutNanos);
+    } finally {
+      // Nothing in the regulator references this handle, so that its Cleaner can run; without
+      // the fence, `this` is dead during the wait and the GC could close the pool under its own
+      // waiting caller (`newPool("x").acquire(key)`).
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
   public Optional<Slot> tryAcquire(HostKey key) {
     Objects.requireNonNull(key, "key");
-    requireOpen();
-    return Optional.ofNullable(registry.table().semaphore(key).tryTake(ledger));
+    requireOpen(key);
+    try {
+      LedgerSlot slot = tryTake(registry.table().semaphore(key));
+      if (slot == null) {
+        observer.refused(key, ledger, Outcome.TIMEOUT, 0); // a zero-timeout acquire that got none
+        return Optional.empty();
+      }
+      return Optional.of(observer.acquired(slot, 0, null));
+    } finally {
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
@@ -75,28 +108,54 @@ final class PoolHandle implements RegulatedPool {
     Objects.requireNonNull(key, "key");
     long timeoutNanos = toNanos(timeout);
     if (ledger.isClosed()) {
+      observer.refused(key, ledger, Outcome.CLOSED, 0);
       return CompletableFuture.failedFuture(ledger.closedException());
     }
     FifoHostSemaphore semaphore = registry.table().semaphore(key);
     try {
       LedgerSlot slot = semaphore.tryTake(ledger);
       if (slot != null) {
-        return CompletableFuture.completedFuture(slot);
+        return CompletableFuture.completedFuture(observer.acquired(slot, 0, null));
       }
       if (timeoutNanos == 0) {
-        return CompletableFuture.failedFuture(semaphore.timeoutException(0));
+        SlotTimeoutException timedOut = semaphore.timeoutException(0);
+        observer.refused(key, ledger, Outcome.TIMEOUT, 0);
+        return CompletableFuture.failedFuture(timedOut);
       }
       RegulatorSettings settings = registry.settings();
-      FutureWaiter waiter =
-          new FutureWaiter(semaphore, ledger, settings.asyncExecutor(), settings.ticker());
+      // The waiter holds this handle: a pool with a queued acquire is in use, not leaked.
+      FutureWaiter waiter = new FutureWaiter(
+          semaphore, ledger, this, settings.asyncExecutor(), settings.ticker());
       slot = semaphore.takeOrEnqueue(waiter);
       if (slot != null) {
-        return CompletableFuture.completedFuture(slot);
+        return CompletableFuture.completedFuture(observer.acquired(slot, 0, null));
       }
       waiter.start(registry.timer(), timeoutNanos);
       return waiter.future;
     } catch (RuntimeException e) {
+      refused(key, e);
       return CompletableFuture.failedFuture(e);
+    } finally {
+      Reference.reachabilityFence(this);
+    }
+  }
+
+  /** Takes a free slot, or null; reports a pool closed under us. */
+  private LedgerSlot tryTake(FifoHostSemaphore semaphore) {
+    try {
+      return semaphore.tryTake(ledger);
+    } catch (PoolClosedException e) {
+      observer.refused(semaphore.key, ledger, Outcome.CLOSED, 0);
+      throw e;
+    }
+  }
+
+  /** Reports an acquire refused before it waited. */
+  private void refused(HostKey key, RuntimeException e) {
+    if (e instanceof HostOverloadedException) {
+      observer.refused(key, ledger, Outcome.OVERLOADED, 0);
+    } else if (e instanceof PoolClosedException) {
+      observer.refused(key, ledger, Outcome.CLOSED, 0);
     }
   }
 
@@ -105,13 +164,14 @@ final class PoolHandle implements RegulatedPool {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout < 0: " + timeout);
     }
-    return (timeout.compareTo(Duration.ofNanos(MAX_TIMEOUT_NANOS)) >= 0)
+    return (timeout.compareTo(MAX_TIMEOUT) >= 0)
         ? MAX_TIMEOUT_NANOS
         : timeout.toNanos();
   }
 
-  private void requireOpen() {
+  private void requireOpen(HostKey key) {
     if (ledger.isClosed()) {
+      observer.refused(key, ledger, Outcome.CLOSED, 0);
       throw ledger.closedException();
     }
   }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -28,6 +29,10 @@ final class PoolLedger {
   record Closing(List<LedgerSlot> slots, List<SlotWaiter> waiters) {}
 
   final String name;
+
+  /** The regulator's observer, reached through the ledger by its slots and waiters. */
+  final SlotObserver observer;
+
   private final ReentrantLock lock = new ReentrantLock();
 
   /** Written under {@code lock}; volatile so that acquires can refuse early without it. */
@@ -42,8 +47,12 @@ final class PoolLedger {
   @GuardedBy("lock")
   private final Set<SlotWaiter> waiters = new HashSet<>();
 
-  PoolLedger(String name) {
+  /** Opened by the closer that won {@link #close()} once every slot is back with its host. */
+  private final CountDownLatch reclaimed = new CountDownLatch(1);
+
+  PoolLedger(String name, SlotObserver observer) {
     this.name = name;
+    this.observer = observer;
   }
 
   boolean isClosed() {
@@ -159,6 +168,31 @@ final class PoolLedger {
       return count;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Tells closers that lost the race that the winner gave every slot back. */
+  void reclaimed() {
+    reclaimed.countDown();
+  }
+
+  /**
+   * Waits until the closer that won gave every slot back, so that no {@code close()} returns
+   * before the pool's slots are with their hosts. Bounded by a few lock hand-offs: the winner
+   * opens the latch before it calls any listener.
+   */
+  void awaitReclaimed() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        reclaimed.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

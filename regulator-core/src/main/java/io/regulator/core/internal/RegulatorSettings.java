@@ -18,7 +18,12 @@ import java.util.function.LongSupplier;
  * @param maxWaitersPerHost how many callers may queue for one host before acquires are refused
  * @param meterRegistry a Micrometer {@code MeterRegistry}, or null; typed {@code Object} so that
  *     no Micrometer class loads unless one was configured
+ * @param maxTaggedHosts how many hosts get meters tagged with their name; the rest share {@code
+ *     other}
  * @param listeners listeners, called outside every lock
+ * @param leakThreshold report slots held longer than this, or null to not
+ * @param reclaimUnreachableSlots whether slots that become unreachable unreleased are reclaimed
+ * @param recordAcquisitionSites whether each acquire records its stack for leak reports
  * @param asyncExecutor where futures from {@code acquireAsync} are completed
  * @param ticker the nano clock of timeouts and ages
  */
@@ -28,7 +33,11 @@ public record RegulatorSettings(
     Duration acquireTimeout,
     int maxWaitersPerHost,
     Object meterRegistry,
+    int maxTaggedHosts,
     List<RegulatorListener> listeners,
+    Duration leakThreshold,
+    boolean reclaimUnreachableSlots,
+    boolean recordAcquisitionSites,
     Executor asyncExecutor,
     LongSupplier ticker) {
 
@@ -39,5 +48,10 @@ public record RegulatorSettings(
     listeners = List.copyOf(listeners);
     Objects.requireNonNull(asyncExecutor, "asyncExecutor");
     Objects.requireNonNull(ticker, "ticker");
+  }
+
+  /** Whether any leak detection is on, so that slots handed out are tracked. */
+  boolean detectsLeaks() {
+    return leakThreshold != null || reclaimUnreachableSlots;
   }
 }

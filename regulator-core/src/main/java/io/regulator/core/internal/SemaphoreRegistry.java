@@ -4,8 +4,8 @@ import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.HostSnapshot;
 import io.regulator.RegulatedPool;
-import io.regulator.RegulatorListener;
 import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class SemaphoreRegistry implements HostRegulator {
   private static final System.Logger LOG = System.getLogger(SemaphoreRegistry.class.getName());
 
-  /** One cleaner thread for every regulator's pools. */
+  /** One cleaner thread for every regulator's pools and tracked slots. */
   private static final Cleaner CLEANER = Cleaner.create(runnable -> {
     Thread thread = new Thread(runnable, "regulator-pool-cleaner");
     thread.setDaemon(true);
@@ -38,6 +39,9 @@ public final class SemaphoreRegistry implements HostRegulator {
 
   private final RegulatorSettings settings;
   private final HostTable table;
+
+  /** Resolved once: {@link SlotObserver#NONE} unless meters, listeners or leak detection. */
+  private final SlotObserver observer;
   private final ConcurrentMap<String, PoolLedger> pools = new ConcurrentHashMap<>();
   private final AtomicReference<ScheduledExecutorService> timer = new AtomicReference<>();
   private volatile boolean closed;
@@ -45,7 +49,34 @@ public final class SemaphoreRegistry implements HostRegulator {
   /** A regulator with these settings. */
   public SemaphoreRegistry(RegulatorSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.table = new HostTable(settings);
+    // Only meters care when a host leaves the table; without them the cache has no listener.
+    this.table = new HostTable(
+        settings, (settings.meterRegistry() == null) ? null : this::hostRemoved);
+    List<SlotObserver> observers = new ArrayList<>(3);
+    if (settings.meterRegistry() != null) {
+      // The only mention of Micrometer: without a registry this class is never loaded.
+      observers.add(new MicrometerObserver(settings.meterRegistry(), table,
+          settings.maxTaggedHosts(), settings.ticker()));
+    }
+    ListenerNotifier listeners = null;
+    if (!settings.listeners().isEmpty()) {
+      listeners = new ListenerNotifier(settings.listeners(), settings.ticker());
+      observers.add(listeners);
+    }
+    LeakTracker leaks = null;
+    if (settings.detectsLeaks()) {
+      leaks = new LeakTracker(settings.leakThreshold(), settings.reclaimUnreachableSlots(),
+          settings.recordAcquisitionSites(), CLEANER, settings.ticker(), listeners);
+      observers.add(leaks);
+    }
+    this.observer = ObserverChain.of(observers);
+    if (leaks != null && leaks.reportsOverdue()) {
+      LeakSweep.schedule(this, leaks, timer());
+    }
+  }
+
+  private void hostRemoved(HostKey key) {
+    observer.hostRemoved(key);
   }
 
   RegulatorSettings settings() {
@@ -84,51 +115,72 @@ public final class SemaphoreRegistry implements HostRegulator {
     if (closed) {
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
-    PoolLedger ledger = new PoolLedger(name);
-    if (pools.putIfAbsent(name, ledger) != null) {
-      throw new IllegalStateException("an open pool is already named '" + name + "'");
+    PoolLedger ledger = new PoolLedger(name, observer);
+    while (true) {
+      PoolLedger existing = pools.putIfAbsent(name, ledger);
+      if (existing == null) {
+        break;
+      }
+      if (!existing.isClosed()) {
+        throw new IllegalStateException("an open pool is already named '" + name + "'");
+      }
+      // A pool that reports closed no longer owns its name, even while its closer is still
+      // giving back its slots and has not unregistered it yet.
+      if (pools.replace(name, existing, ledger)) {
+        break;
+      }
     }
     if (closed) {
       shutdown(ledger, false);
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
+    observer.poolOpened(ledger);
     return new PoolHandle(ledger, this, CLEANER);
   }
 
   /**
    * Closes a pool's ledger: fails its waiters, gives back its slots, then tells the listeners.
-   * Runs on the closing thread or the cleaner's; does nothing if the ledger was closed already.
+   * Runs on the closing thread or the cleaner's. If another thread is closing the ledger, waits
+   * until that thread gave every slot back, so that no close returns with the slots still out.
    */
   void shutdown(PoolLedger ledger, boolean unreachable) {
     PoolLedger.Closing closing = ledger.close();
     if (closing == null) {
+      ledger.awaitReclaimed();
       return;
     }
+    observer.poolClosing(ledger); // before the name is free, so a new pool's meters survive
     pools.remove(ledger.name, ledger);
+    // Waiters are failed and slots given back now, but nobody is woken until the latch is open:
+    // a woken waiter may run a continuation inline that closes this pool again.
+    List<SlotWaiter> failed = new ArrayList<>(closing.waiters().size());
     for (SlotWaiter waiter : closing.waiters()) {
       if (waiter.fail()) {
         waiter.semaphore.leave(waiter);
-        waiter.wake();
+        failed.add(waiter);
       }
     }
-    int reclaimed = 0;
+    List<SlotWaiter> admitted = new ArrayList<>();
+    List<LedgerSlot> reclaimed = new ArrayList<>(closing.slots().size());
     for (LedgerSlot slot : closing.slots()) {
-      if (slot.reclaim()) {
-        reclaimed++;
+      if (slot.reclaim(admitted)) {
+        reclaimed.add(slot);
       }
     }
+    ledger.reclaimed();
+    failed.forEach(SlotWaiter::wake);
+    admitted.forEach(FifoHostSemaphore::wakeAll);
     if (unreachable) {
       LOG.log(System.Logger.Level.WARNING,
           "pool ''{0}'' became unreachable without close(); gave back its {1} slots",
-          ledger.name, reclaimed);
+          ledger.name, reclaimed.size());
     }
-    for (RegulatorListener listener : settings.listeners()) {
-      try {
-        listener.poolClosed(ledger.name, reclaimed, unreachable);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "listener " + listener + " failed", e);
-      }
+    // Observed only now that the latch is open: a listener that closes this pool again must not
+    // wait for a latch that its own thread has yet to open.
+    for (LedgerSlot slot : reclaimed) {
+      observer.released(slot);
     }
+    observer.poolClosed(ledger, reclaimed.size(), unreachable);
   }
 
   @Override
@@ -193,6 +245,46 @@ public final class SemaphoreRegistry implements HostRegulator {
     if (started != null) {
       // Pending timeouts belong to waiters that the pools' close just failed.
       started.shutdownNow();
+    }
+    observer.regulatorClosed();
+  }
+
+  /**
+   * Runs {@link LeakTracker#sweep} periodically on the timer thread. Holds its regulator weakly,
+   * so that a regulator dropped without {@code close()} does not keep its timer running forever.
+   */
+  private static final class LeakSweep implements Runnable {
+    private final WeakReference<SemaphoreRegistry> registry;
+    private final LeakTracker leaks;
+    private final ScheduledExecutorService timer;
+
+    private LeakSweep(SemaphoreRegistry registry, LeakTracker leaks,
+        ScheduledExecutorService timer) {
+      this.registry = new WeakReference<>(registry);
+      this.leaks = leaks;
+      this.timer = timer;
+    }
+
+    static void schedule(SemaphoreRegistry registry, LeakTracker leaks,
+        ScheduledExecutorService timer) {
+      long period = leaks.sweepPeriod().toNanos();
+      timer.scheduleWithFixedDelay(
+          new LeakSweep(registry, leaks, timer), period, period, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void run() {
+      SemaphoreRegistry current = registry.get();
+      if (current == null) {
+        timer.shutdown();
+        return;
+      }
+      try {
+        leaks.sweep(current.table.semaphores());
+      } catch (RuntimeException e) {
+        // A periodic task that throws is never run again; keep sweeping.
+        LOG.log(System.Logger.Level.WARNING, "leak sweep failed", e);
+      }
     }
   }
 

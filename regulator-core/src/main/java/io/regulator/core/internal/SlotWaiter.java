@@ -1,5 +1,6 @@
 package io.regulator.core.internal;
 
+import io.regulator.Slot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -32,6 +33,9 @@ abstract class SlotWaiter {
   final PoolLedger ledger;
   final long enqueuedAt;
 
+  /** The JFR event of this wait, begun now, or null when JFR does not record it. */
+  private final Object waitEvent;
+
   @SuppressWarnings("unused") // through STATE
   private volatile int state;
 
@@ -55,6 +59,24 @@ abstract class SlotWaiter {
     this.semaphore = semaphore;
     this.ledger = ledger;
     this.enqueuedAt = enqueuedAt;
+    this.waitEvent = SlotWaitRecorder.begin();
+  }
+
+  /**
+   * Ends a wait that won its slot: records it and returns what the caller gets. Called once, with
+   * no lock held, after seeing {@code GRANTED}.
+   *
+   * @param site the acquisition site captured on the caller's thread, or null to capture it here
+   */
+  final Slot handOut(Throwable site) {
+    SlotWaitRecorder.end(waitEvent, semaphore.key, ledger.name, Outcome.GRANTED);
+    return ledger.observer.acquired(slot, slot.acquiredAt - enqueuedAt, site);
+  }
+
+  /** Ends a wait that got no slot: records how. Called once, with no lock held. */
+  final void finish(Outcome outcome, long waitedNanos) {
+    SlotWaitRecorder.end(waitEvent, semaphore.key, ledger.name, outcome);
+    ledger.observer.refused(semaphore.key, ledger, outcome, waitedNanos);
   }
 
   final int state() {

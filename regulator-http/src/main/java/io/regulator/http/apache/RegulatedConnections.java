@@ -2,7 +2,7 @@ package io.regulator.http.apache;
 
 import io.regulator.HostKey;
 import io.regulator.RegulatedPool;
-import io.regulator.http.SlotLeak;
+import io.regulator.SlotLeak;
 import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -43,7 +43,8 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     this.delegate = builder.delegate;
     this.pool = builder.pool;
     this.acquireTimeout = builder.acquireTimeout;
-    this.leakWatch = new LeakWatch(builder.recordLeakOrigins, builder.leakListener);
+    this.leakWatch =
+        new LeakWatch(builder.recordLeakOrigins, builder.leakListener, System::nanoTime);
   }
 
   /**
@@ -197,7 +198,12 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
       return this;
     }
 
-    /** Hears of every leaked slot reclaimed. Default: a warning on the {@code io.regulator.http.leaks} logger. */
+    /**
+     * Hears of every leaked slot reclaimed, as a {@link SlotLeak} with {@code reclaimed() == true},
+     * {@code age()} the time since the slot was taken and {@code acquisitionSite()} null unless
+     * {@link #recordLeakOrigins} is on. Called on the cleaner thread; what it throws is logged and
+     * ignored. Default: a warning on the {@code io.regulator.http.leaks} logger.
+     */
     public Builder leakListener(Consumer<SlotLeak> leakListener) {
       this.leakListener = Objects.requireNonNull(leakListener, "leakListener");
       return this;

@@ -28,11 +28,16 @@ final class SlotEndpoint extends ConnectionEndpoint {
   private final Slot slot;
   private final Cleaner.Cleanable leakWatch;
 
-  SlotEndpoint(ConnectionEndpoint inner, Slot slot, RegulatedConnections connections, Throwable origin) {
+  /**
+   * {@code acquiredAt}: the leak watch's time when the slot was taken; {@code site}: where, or
+   * null.
+   */
+  SlotEndpoint(ConnectionEndpoint inner, Slot slot, RegulatedConnections connections,
+      long acquiredAt, Throwable site) {
     this.inner = inner;
     this.slot = slot;
-    this.leakWatch = connections.leakWatch().watch(
-        this, new Reclaim(connections.wrapped(), inner, slot, connections.leakWatch(), origin));
+    this.leakWatch = connections.leakWatch().watch(this,
+        new Reclaim(connections.wrapped(), inner, slot, connections.leakWatch(), acquiredAt, site));
   }
 
   ConnectionEndpoint inner() {
@@ -99,15 +104,17 @@ final class SlotEndpoint extends ConnectionEndpoint {
     private final ConnectionEndpoint inner;
     private final Slot slot;
     private final LeakWatch leakWatch;
-    private final Throwable origin;
+    private final long acquiredAt;
+    private final Throwable site;
 
     Reclaim(HttpClientConnectionManager manager, ConnectionEndpoint inner, Slot slot,
-        LeakWatch leakWatch, Throwable origin) {
+        LeakWatch leakWatch, long acquiredAt, Throwable site) {
       this.manager = manager;
       this.inner = inner;
       this.slot = slot;
       this.leakWatch = leakWatch;
-      this.origin = origin;
+      this.acquiredAt = acquiredAt;
+      this.site = site;
     }
 
     @Override
@@ -123,7 +130,7 @@ final class SlotEndpoint extends ConnectionEndpoint {
         // The manager may be closed already; the slot still has to come back.
       } finally {
         if (slot.release()) {
-          leakWatch.report(slot, origin);
+          leakWatch.report(slot, acquiredAt, site);
         }
       }
     }

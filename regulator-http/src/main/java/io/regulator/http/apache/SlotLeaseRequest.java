@@ -3,6 +3,7 @@ package io.regulator.http.apache;
 import io.regulator.HostKey;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import io.regulator.http.internal.LeakWatch;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -62,8 +63,11 @@ final class SlotLeaseRequest implements LeaseRequest {
     Timeout bound = (timeout != null) ? timeout : requestTimeout;
     boolean bounded = bound != null && bound.isEnabled();
     long start = System.nanoTime();
-    Throwable origin = connections.leakWatch().origin();
-    Slot slot = acquireSlot(bounded ? bound.toDuration() : connections.acquireTimeout());
+    HostKey key = RegulatedConnections.keyOf(route);
+    LeakWatch leakWatch = connections.leakWatch();
+    Throwable site = leakWatch.acquisitionSite(key, connections.regulatedPool().name());
+    Slot slot = acquireSlot(key, bounded ? bound.toDuration() : connections.acquireTimeout());
+    long acquiredAt = leakWatch.now();
     try {
       Timeout remaining = bound;
       if (bounded) {
@@ -76,16 +80,15 @@ final class SlotLeaseRequest implements LeaseRequest {
         inner.cancel();
       }
       ConnectionEndpoint leased = inner.get(remaining);
-      return new SlotEndpoint(leased, slot, connections, origin);
+      return new SlotEndpoint(leased, slot, connections, acquiredAt, site);
     } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException | Error e) {
       slot.release();
       throw e;
     }
   }
 
-  private Slot acquireSlot(Duration wait)
+  private Slot acquireSlot(HostKey key, Duration wait)
       throws InterruptedException, ExecutionException, TimeoutException {
-    HostKey key = RegulatedConnections.keyOf(route);
     CompletableFuture<Slot> future = connections.regulatedPool().acquireAsync(key, wait);
     acquiring = future;
     if (cancelled) {
