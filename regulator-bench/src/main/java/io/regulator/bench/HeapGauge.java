@@ -23,7 +23,7 @@ final class HeapGauge {
       // Weak references, cleaners and finalizers free their objects only a cycle or more after
       // they became unreachable, and only once their handler threads ran (a regulator's reaper
       // unmaps a million collected hosts in about a second); so wait for five readings in a row,
-      // half a second apart in all, to agree.
+      // a quarter of a second apart in all, to agree.
       unchanged = used == previous ? unchanged + 1 : 0;
       previous = used;
       pause();
@@ -33,7 +33,7 @@ final class HeapGauge {
 
   private static void pause() {
     try {
-      Thread.sleep(100);
+      Thread.sleep(60);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
