@@ -26,7 +26,7 @@ if [[ "$mode" == full ]]; then
   idle_hosts=100000; waiter_hosts=1000; churn_hosts=1000000; handoff_rounds=20000
 else
   jmh_opts=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
-  idle_hosts=20000; waiter_hosts=200; churn_hosts=250000; handoff_rounds=5000
+  idle_hosts=10000; waiter_hosts=100; churn_hosts=100000; handoff_rounds=2000
 fi
 
 jmh() { # name, java, benchmark and JMH options...

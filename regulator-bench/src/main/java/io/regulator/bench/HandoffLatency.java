@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class HandoffLatency {
   /** The polling peer wakes only every 10 ms, so it gets fewer rounds to keep the run short. */
-  private static final int POLLING_ROUNDS = 300;
+  private static final int POLLING_ROUNDS = 100;
 
   private final HostGate gate;
   private final Object key;
