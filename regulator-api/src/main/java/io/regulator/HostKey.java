@@ -1,5 +1,6 @@
 package io.regulator;
 
+import java.io.Serializable;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Objects;
@@ -14,7 +15,9 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  */
-public final class HostKey implements Comparable<HostKey> {
+public final class HostKey implements Comparable<HostKey>, Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final String host;
   private final int port;
 
@@ -106,6 +109,11 @@ public final class HostKey implements Comparable<HostKey> {
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("port outside 1..65535: " + port);
     }
+  }
+
+  /** Validates a deserialized key as {@link #of(String, int)} would, so no stream forges one. */
+  private Object readResolve() {
+    return of(host, port);
   }
 
   /** The normalized host: lowercase ASCII name, dotted-quad IPv4, or canonical IPv6 without brackets. */

@@ -103,6 +103,19 @@ class HostKeyTest {
   }
 
   @Test
+  void keys_surviveSerialization_soExceptionsCarryingThemDo() throws Exception {
+    HostKey key = HostKey.of("[2001:db8::1]", 8443);
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(new SlotTimeoutException(key, 4, 4, 2, java.time.Duration.ofMillis(5), ""));
+    }
+    try (var in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertEquals(key, ((SlotTimeoutException) in.readObject()).key());
+    }
+  }
+
+  @Test
   void keys_sortByHostThenPort() {
     var sorted = new TreeSet<HostKey>();
     sorted.add(HostKey.of("b.com", 80));

@@ -75,7 +75,7 @@ class PoolCloseRaceTest {
   }
 
   @Test
-  void aPoolSeenClosed_canBeRebuiltUnderItsNameAtOnce() throws Exception {
+  void aPoolSeenClosed_hasItsSlotsBackAndCanBeRebuiltUnderItsNameAtOnce() throws Exception {
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build()) {
       for (int i = 0; i < ROUNDS; i++) {
         RegulatedPool pool = regulator.newPool("a");
@@ -85,6 +85,7 @@ class PoolCloseRaceTest {
           while (!pool.isClosed()) {
             Thread.onSpinWait();
           }
+          assertEquals(0, regulator.inUse(HOST), "seen closed, but its slot still counted");
           rebuilt.set(regulator.newPool("a")); // must not throw: no open pool has the name
         });
         assertEquals(0, rebuilt.get().inUse());

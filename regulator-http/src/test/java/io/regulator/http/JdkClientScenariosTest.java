@@ -251,6 +251,8 @@ class JdkClientScenariosTest {
     assertEquals(1, regulator.inUse(key));
     client.pool().close();
     assertEquals(0, regulator.inUse(key));
+    // On JDK 21+ closing the client waits for its exchanges, and this body never ends.
+    dropped.body().close();
   }
 
   static boolean stackNames(Throwable trace, String method) {

@@ -60,6 +60,7 @@ final class ParkingWaiter extends SlotWaiter {
       return handed;
     }
     finish(Outcome.CLOSED, ticker.getAsLong() - enqueuedAt);
+    ledger.awaitReclaimed(); // a spurious wake-up may see FAILED before the closer is done
     if (interrupted) {
       thread.interrupt();
     }

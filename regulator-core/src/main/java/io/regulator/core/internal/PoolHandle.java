@@ -109,6 +109,7 @@ final class PoolHandle implements RegulatedPool {
     long timeoutNanos = toNanos(timeout);
     if (ledger.isClosed()) {
       observer.refused(key, ledger, Outcome.CLOSED, 0);
+      ledger.awaitReclaimed();
       return CompletableFuture.failedFuture(ledger.closedException());
     }
     FifoHostSemaphore semaphore = registry.table().semaphore(key);
@@ -146,6 +147,7 @@ final class PoolHandle implements RegulatedPool {
       return semaphore.tryTake(ledger);
     } catch (PoolClosedException e) {
       observer.refused(semaphore.key, ledger, Outcome.CLOSED, 0);
+      ledger.awaitReclaimed();
       throw e;
     }
   }
@@ -156,6 +158,7 @@ final class PoolHandle implements RegulatedPool {
       observer.refused(key, ledger, Outcome.OVERLOADED, 0);
     } else if (e instanceof PoolClosedException) {
       observer.refused(key, ledger, Outcome.CLOSED, 0);
+      ledger.awaitReclaimed();
     }
   }
 
@@ -169,9 +172,15 @@ final class PoolHandle implements RegulatedPool {
         : timeout.toNanos();
   }
 
+  /**
+   * Refuses a closed pool. Like every path that tells a caller "closed", it first waits for the
+   * closer to give the pool's slots back (a few lock hand-offs; never a listener), so that whoever
+   * sees the pool closed also sees its slots back: closing is one step to the outside.
+   */
   private void requireOpen(HostKey key) {
     if (ledger.isClosed()) {
       observer.refused(key, ledger, Outcome.CLOSED, 0);
+      ledger.awaitReclaimed();
       throw ledger.closedException();
     }
   }
@@ -189,7 +198,11 @@ final class PoolHandle implements RegulatedPool {
 
   @Override
   public boolean isClosed() {
-    return ledger.isClosed();
+    if (!ledger.isClosed()) {
+      return false;
+    }
+    ledger.awaitReclaimed(); // see requireOpen
+    return true;
   }
 
   @Override
