@@ -124,7 +124,7 @@ final class HostWatch {
     }
   }
 
-  /** Checks one host entry of a snapshot; the caller holds no lock of another host. */
+  /** Checks one host entry of a snapshot taken with every host's lock held, so no limit moved. */
   void checkSnapshot(int snapshotLimit, int inUse, int sumByPool) {
     lock.lock();
     try {
