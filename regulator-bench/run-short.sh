@@ -25,7 +25,7 @@ if [[ "$mode" == full ]]; then
   jmh_opts=()
   idle_hosts=100000; waiter_hosts=1000; churn_hosts=1000000; handoff_rounds=20000
 else
-  jmh_opts=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
+  jmh_opts=(-f 1 -wi 1 -w 500ms -i 2 -r 500ms)
   idle_hosts=10000; waiter_hosts=100; churn_hosts=100000; handoff_rounds=2000
 fi
 
