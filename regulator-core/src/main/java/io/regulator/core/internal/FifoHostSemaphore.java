@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * of {@link SlotWaiter}s and the list of held slots. The lock is held only for a few field writes:
  * never while parking, never while calling a listener, completing a future or unparking a thread.
  * Those happen after {@code unlock()}, on the chain of waiters the critical section built
- * ({@code nextToWake}). No {@code synchronized}: a virtual thread that blocks on this lock
+ * ({@code nextToWake}). No monitor (intrinsic) locks: a virtual thread that blocks on this lock
  * unmounts.
  *
  * <p>A release does not increment a free count that anyone may grab; it hands the slot straight
