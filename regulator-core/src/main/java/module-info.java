@@ -5,7 +5,6 @@
  */
 module io.regulator.core {
   requires transitive io.regulator;
-  requires com.github.benmanes.caffeine;
   // Static: Micrometer is needed only by a platform that passes a MeterRegistry to the builder.
   requires static transitive micrometer.core;
   // Static: slot waits become JFR events when the runtime has JFR; a runtime linked without it

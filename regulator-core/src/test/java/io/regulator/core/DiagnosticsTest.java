@@ -8,6 +8,7 @@ import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.HostSnapshot;
 import io.regulator.RegulatedPool;
+import io.regulator.RegulatorListener;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
 import java.time.Duration;
@@ -23,8 +24,9 @@ class DiagnosticsTest {
 
   @Test
   void timeoutMessage_namesHostFiguresHoldersAndTheOldestHolderInOneLine() throws Exception {
+    // A listener reads hold times, so every slot is stamped and the message gives the age.
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(3).ticker(now::get)
-        .asyncExecutor(Runnable::run).build()) {
+        .listener(new RegulatorListener() {}).asyncExecutor(Runnable::run).build()) {
       RegulatedPool small = regulator.newPool("small");
       RegulatedPool hog = regulator.newPool("hog");
       Slot oldest = hog.acquire(HOST);
@@ -44,6 +46,26 @@ class DiagnosticsTest {
       oldest.close();
       second.close();
       third.close();
+    }
+  }
+
+  @Test
+  void timeoutMessage_withNothingReadingHoldTimes_namesTheOldestHolderButNoAge() throws Exception {
+    try (HostRegulator regulator = HostRegulators.builder().defaultLimit(2).ticker(now::get)
+        .build()) {
+      RegulatedPool small = regulator.newPool("small");
+      RegulatedPool hog = regulator.newPool("hog");
+      Slot oldest = hog.acquire(HOST);
+      now.addAndGet(Duration.ofMillis(1000).toNanos());
+      Slot second = small.acquire(HOST);
+
+      SlotTimeoutException e = assertThrows(SlotTimeoutException.class,
+          () -> regulator.newPool("victim").acquire(HOST, Duration.ZERO));
+      assertEquals("no slot of example.com:443 within 0 ms: in use 2 of limit 2, 0 waiting; "
+          + "held by {hog=1, small=1}, oldest by 'hog'", e.getMessage());
+
+      oldest.close();
+      second.close();
     }
   }
 

@@ -18,6 +18,7 @@ import io.regulator.RegulatedPool;
 import io.regulator.RegulatorListener;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -411,6 +412,25 @@ class RegulatedPoolTest {
     assertTrue(leaked.isReleased());
     assertEquals(List.of("leaky:1:true"), closedPools);
     assertNotNull(regulator.newPool("leaky"), "its name is free again");
+  }
+
+  @Test
+  void slotDroppedWithoutRelease_keepsItsHostCountedThroughGcsUntilItsPoolCloses()
+      throws InterruptedException {
+    HostKey host = HostKey.of("dropped.example", 80);
+    RegulatedPool pool = regulator.newPool("dropper");
+    pool.acquire(host); // and dropped: nothing outside the regulator references the slot now
+    WeakReference<Object> canary = new WeakReference<>(new Object());
+    await().atMost(30, SECONDS).until(() -> {
+      System.gc();
+      return canary.get() == null; // a GC ran that would have cleared an unpinned host
+    });
+    assertEquals(1, regulator.inUse(host), "the busy host is pinned, so the leak still counts");
+    assertEquals(1, pool.inUse());
+    assertEquals(1, regulator.trackedHosts());
+    pool.close();
+    assertEquals(0, regulator.inUse(host), "close found the dropped slot in its host's list");
+    assertEquals(0, pool.inUse());
   }
 
   private Slot openAndLeak(HostKey host) throws InterruptedException {

@@ -38,15 +38,25 @@ import java.util.function.LongSupplier;
  * Releases are idempotent: a slot's {@code released} flag flips once, under this lock, in the
  * same step as the count ({@link LedgerSlot}).
  *
+ * <p>Taking a free slot and giving one back touch this lock only: no pool-wide lock, no atomic
+ * counter of the pool. A held slot is recorded once, in this host's list, naming its pool's
+ * {@link PoolLedger}. A pool's close sets its ledger's {@code closed} flag, then walks every live
+ * host and reclaims, under each host's lock, the slots naming its ledger ({@link #reclaimAll});
+ * {@link #takeFree} reads that flag under the same lock. So a slot taken concurrently with the
+ * close was either refused or linked before the walk reached its host: the walk reads the host
+ * after that critical section, and the host is in the table since before it.
+ *
  * <h2>Entry lifecycle</h2>
  *
- * The {@link HostTable} keeps semaphores in a Caffeine cache with weak values. Every held slot
- * and every queued waiter references its semaphore, so a host with slots out or waiters is
- * strongly reachable and can never be dropped; an idle one is reachable from nothing but the
- * cache and is collected by the next GC. There is therefore never a second live semaphore for a
- * host whose first one still counts slots (AsyncHttpClient once pruned busy per-host semaphores
- * and late releases then bypassed the limit). A host's own limit lives in the table, not here,
- * and survives the entry.
+ * The {@link HostTable} holds semaphores through weak references. When the count leaves zero
+ * this semaphore pins itself strongly in its table entry ({@code pinHolder}), and unpins when the
+ * count is back at zero, both under the lock (waiters queue only while {@code inUse >= limit >=
+ * 1}, so "busy" is exactly {@code inUse > 0}). A busy host can never be dropped, even when its
+ * holders leaked their slots; an idle one is reachable from nothing but the table's weak
+ * reference and is collected by the next GC. There is therefore never a second live semaphore
+ * for a host whose first one still counts slots (AsyncHttpClient once pruned busy per-host
+ * semaphores and late releases then bypassed the limit). A host's own limit lives in the table,
+ * not here, and survives the entry.
  *
  * <h2>Limit changes</h2>
  *
@@ -68,7 +78,16 @@ final class FifoHostSemaphore {
   final HostKey key;
   private final int maxWaiters;
   private final LongSupplier ticker;
+
+  /**
+   * Whether a slot taken without waiting is stamped with the clock, because something reads hold
+   * times. A slot handed to a waiter is always stamped: its wait time is measured from it.
+   */
+  private final boolean stampsSlots;
   private final ReentrantLock lock = new ReentrantLock();
+
+  /** The table entry this semaphore pins while busy; set once before publication, or null. */
+  HostTable.HostRef pinHolder;
 
   @GuardedBy("lock")
   private int limit;
@@ -85,18 +104,23 @@ final class FifoHostSemaphore {
   @GuardedBy("lock")
   private SlotWaiter tail;
 
-  /** Held slots, oldest first: for "who holds this host" diagnostics. */
+  /**
+   * Held slots, oldest first: where a closing pool finds its slots, and what names "who holds
+   * this host" in diagnostics.
+   */
   @GuardedBy("lock")
   private LedgerSlot oldest;
 
   @GuardedBy("lock")
   private LedgerSlot newest;
 
-  FifoHostSemaphore(HostKey key, int limit, int maxWaiters, LongSupplier ticker) {
+  FifoHostSemaphore(HostKey key, int limit, int maxWaiters, LongSupplier ticker,
+      boolean stampsSlots) {
     this.key = key;
     this.limit = limit;
     this.maxWaiters = maxWaiters;
     this.ticker = ticker;
+    this.stampsSlots = stampsSlots;
   }
 
   /**
@@ -150,16 +174,30 @@ final class FifoHostSemaphore {
 
   @GuardedBy("lock")
   private LedgerSlot takeFree(PoolLedger ledger) {
+    if (ledger.isClosed()) { // under the lock: see "Concurrency" above
+      throw ledger.closedException();
+    }
     if (head != null || inUse >= limit) {
       return null;
     }
-    LedgerSlot slot = new LedgerSlot(this, ledger, ticker.getAsLong());
-    if (!ledger.link(slot)) {
-      throw ledger.closedException();
-    }
-    inUse++;
+    LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
+    countUp();
     linkHeld(slot);
     return slot;
+  }
+
+  @GuardedBy("lock")
+  private void countUp() {
+    if (inUse++ == 0 && pinHolder != null) {
+      pinHolder.pinned = this;
+    }
+  }
+
+  @GuardedBy("lock")
+  private void countDown() {
+    if (--inUse == 0 && pinHolder != null) {
+      pinHolder.pinned = null;
+    }
   }
 
   /** Takes a waiter that gave up (or whose pool closed) out of the queue, if it is still there. */
@@ -209,24 +247,48 @@ final class FifoHostSemaphore {
   }
 
   /**
-   * Gives back a slot on behalf of its closing pool, unless its holder already did, and adds the
-   * waiters it admits to {@code wakeLater} instead of waking them: the closer wakes them once its
-   * close latch is open, so that a continuation run inline by a woken waiter may close the same
-   * pool again without waiting on a latch its own thread has yet to open.
-   *
-   * @return whether this call gave it back
+   * Gives back, on behalf of a closing pool, every slot of this host that {@code ledger}'s pool
+   * still holds, adding them to {@code reclaimed}. The waiters they admit go to {@code wakeLater}
+   * instead of being woken: the closer wakes them once its close latch is open, so that a
+   * continuation run inline by a woken waiter may close the same pool again without waiting on a
+   * latch its own thread has yet to open.
    */
-  boolean reclaim(LedgerSlot slot, List<SlotWaiter> wakeLater) {
+  void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
     lock.lock();
     try {
-      if (slot.released) {
-        return false;
+      boolean any = false;
+      LedgerSlot slot = oldest;
+      while (slot != null) {
+        LedgerSlot next = slot.hostNext;
+        if (slot.ledger == ledger) {
+          slot.released = true;
+          unlinkHeld(slot);
+          countDown();
+          reclaimed.add(slot);
+          any = true;
+        }
+        slot = next;
       }
-      SlotWaiter toWake = returnHeld(slot);
+      SlotWaiter toWake = any ? drain() : null;
       if (toWake != null) {
         wakeLater.add(toWake);
       }
-      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many slots of this host {@code ledger}'s pool holds now. */
+  int heldBy(PoolLedger ledger) {
+    lock.lock();
+    try {
+      int held = 0;
+      for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+        if (slot.ledger == ledger) {
+          held++;
+        }
+      }
+      return held;
     } finally {
       lock.unlock();
     }
@@ -236,7 +298,7 @@ final class FifoHostSemaphore {
   private SlotWaiter returnHeld(LedgerSlot slot) {
     slot.released = true;
     unlinkHeld(slot);
-    inUse--;
+    countDown();
     return drain();
   }
 
@@ -269,7 +331,7 @@ final class FifoHostSemaphore {
       PoolLedger.Grant grant = waiter.ledger.grant(waiter, slot);
       boolean wake;
       if (grant == PoolLedger.Grant.GRANTED) {
-        inUse++;
+        countUp();
         linkHeld(slot);
         wake = true;
       } else if (grant == PoolLedger.Grant.POOL_CLOSED) {
@@ -429,9 +491,12 @@ final class FifoHostSemaphore {
       holders.append((i == 0) ? "" : ", ")
           .append(byPool.get(i).getKey()).append('=').append(byPool.get(i).getValue());
     }
-    long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
-    return holders.append("}, oldest by '").append(oldest.ledger.name).append("' for ")
-        .append(ageMillis).append(" ms").toString();
+    holders.append("}, oldest by '").append(oldest.ledger.name).append('\'');
+    if (stampsSlots) { // else slots taken without waiting carry no time
+      long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
+      holders.append(" for ").append(ageMillis).append(" ms");
+    }
+    return holders.toString();
   }
 
   /**

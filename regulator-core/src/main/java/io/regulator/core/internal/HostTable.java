@@ -1,67 +1,101 @@
 package io.regulator.core.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.regulator.HostKey;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * The node's hosts: one {@link FifoHostSemaphore} per {@link HostKey}, held in a Caffeine cache
- * with weak values, and each host's own limit, held strongly.
+ * The node's hosts: one {@link FifoHostSemaphore} per {@link HostKey}, each held through a weak
+ * reference, and each host's own limit, held strongly.
  *
- * <p>Weak values are the eviction policy because reachability is exactly "busy": held slots and
- * queued waiters reference their semaphore, so a busy host can never be dropped, while an idle one
- * goes with the next GC however many hosts churn through. A time or size policy would instead
- * have to veto evicting busy entries, which Caffeine cannot do atomically.
+ * <p>A busy host (a slot out, so possibly waiters too) is <em>pinned</em>: its semaphore sets a
+ * strong reference to itself in its {@link HostRef} when its count leaves zero and clears it when
+ * the count is back at zero, both under its lock. So a busy host can never be dropped, even when
+ * its holders leaked their slots, and a pool's close always finds its slots by walking the table.
+ * An idle host is reachable from nothing but its weak reference and goes with the next GC, however
+ * many hosts churn through. A time or size policy would instead have to veto evicting busy
+ * entries.
+ *
+ * <p>A {@code ConcurrentHashMap} of weak references, not a Caffeine cache with weak values: such a
+ * cache records every read in its read buffer and runs a maintenance task on its executor every
+ * few reads (regulator-bench measured one task per 17 reads, 7 to 20 times the whole cost of an
+ * uncontended acquire of a {@code ConcurrentHashMap<String, Semaphore>}). Here a hit is one map
+ * lookup and one {@code Reference.get()}: no lock, no allocation, no task. One daemon thread,
+ * shared by every table, unmaps collected semaphores as soon as the GC enqueues them, so a churn
+ * of hosts leaves nothing behind but the map's table.
  *
  * <p>Thread-safe.
  */
 final class HostTable {
-  private final Cache<HostKey, FifoHostSemaphore> semaphores;
+  /** Where the GC puts the references of collected semaphores; the reaper drains it. */
+  private static final ReferenceQueue<FifoHostSemaphore> COLLECTED = new ReferenceQueue<>();
+
+  static {
+    Thread reaper = new Thread(HostTable::reap, "regulator-host-reaper");
+    reaper.setDaemon(true);
+    reaper.start();
+  }
+
+  private final ConcurrentMap<HostKey, HostRef> semaphores = new ConcurrentHashMap<>();
   private final ConcurrentMap<HostKey, Integer> ownLimits;
   private final int defaultLimit;
   private final int maxWaiters;
   private final LongSupplier ticker;
-  private final Function<HostKey, FifoHostSemaphore> factory = this::create;
+  private final boolean stampsSlots;
+  private final Consumer<HostKey> onRemoved;
 
   /**
-   * @param onRemoved told the key of every entry that left the table (on Caffeine's executor,
+   * @param onRemoved told the key of every entry that left the table (on the reaper thread,
    *     outside every lock), or null if nobody needs to know
    */
   HostTable(RegulatorSettings settings, Consumer<HostKey> onRemoved) {
-    Caffeine<Object, Object> builder = Caffeine.newBuilder().weakValues();
-    this.semaphores = (onRemoved == null)
-        ? builder.build()
-        : builder.<HostKey, FifoHostSemaphore>removalListener((key, semaphore, cause) -> {
-          if (key != null) {
-            onRemoved.accept(key);
-          }
-        }).build();
     this.ownLimits = new ConcurrentHashMap<>(settings.limits());
     this.defaultLimit = settings.defaultLimit();
     this.maxWaiters = settings.maxWaitersPerHost();
     this.ticker = settings.ticker();
-  }
-
-  private FifoHostSemaphore create(HostKey key) {
-    return new FifoHostSemaphore(
-        key, ownLimits.getOrDefault(key, defaultLimit), maxWaiters, ticker);
+    this.stampsSlots = settings.observesHoldTimes();
+    this.onRemoved = onRemoved;
   }
 
   /** The host's live semaphore, created if it has none. */
   FifoHostSemaphore semaphore(HostKey key) {
-    return semaphores.get(key, factory);
+    HostRef ref = semaphores.get(key);
+    FifoHostSemaphore semaphore = (ref == null) ? null : ref.get();
+    return (semaphore != null) ? semaphore : createOrFind(key);
+  }
+
+  private FifoHostSemaphore createOrFind(HostKey key) {
+    FifoHostSemaphore[] result = new FifoHostSemaphore[1];
+    semaphores.compute(key, (k, old) -> {
+      FifoHostSemaphore live = (old == null) ? null : old.get();
+      if (live != null) {
+        result[0] = live;
+        return old;
+      }
+      // Any old semaphore was collected, so nothing holds or waits for its slots: a fresh one
+      // starts exact. Its own limit lives in ownLimits and carries over.
+      FifoHostSemaphore created = new FifoHostSemaphore(
+          k, ownLimits.getOrDefault(k, defaultLimit), maxWaiters, ticker, stampsSlots);
+      HostRef ref = new HostRef(this, k, created);
+      created.pinHolder = ref; // before the map publishes it
+      result[0] = created;
+      return ref;
+    });
+    return result[0];
   }
 
   /** The host's live semaphore, or null if it is idle and was dropped (or never used). */
   FifoHostSemaphore find(HostKey key) {
-    return semaphores.getIfPresent(key);
+    HostRef ref = semaphores.get(key);
+    return (ref == null) ? null : ref.get();
   }
 
   int limit(HostKey key) {
@@ -83,13 +117,75 @@ final class HostTable {
     return ownLimits.keySet();
   }
 
+  /** The live semaphores, copied: the caller holds them strongly while it walks them. */
   Collection<FifoHostSemaphore> semaphores() {
-    return semaphores.asMap().values();
+    List<FifoHostSemaphore> live = new ArrayList<>(semaphores.size());
+    for (HostRef ref : semaphores.values()) {
+      FifoHostSemaphore semaphore = ref.get();
+      if (semaphore != null) {
+        live.add(semaphore);
+      }
+    }
+    return live;
   }
 
-  /** How many hosts the cache holds, after dropping those the GC collected. */
+  /** How many slots {@code ledger}'s pool holds, across hosts: a walk of the live ones. */
+  int heldBy(PoolLedger ledger) {
+    int held = 0;
+    for (HostRef ref : semaphores.values()) {
+      FifoHostSemaphore semaphore = ref.get();
+      if (semaphore != null) {
+        held += semaphore.heldBy(ledger);
+      }
+    }
+    return held;
+  }
+
+  /** How many slots of one host {@code ledger}'s pool holds. */
+  int heldBy(PoolLedger ledger, HostKey key) {
+    FifoHostSemaphore semaphore = find(key);
+    return (semaphore == null) ? 0 : semaphore.heldBy(ledger);
+  }
+
+  /** How many hosts have a live semaphore. */
   int size() {
-    semaphores.cleanUp();
-    return (int) semaphores.estimatedSize();
+    return semaphores().size();
+  }
+
+  private static void reap() {
+    for (; ; ) {
+      try {
+        HostRef ref = (HostRef) COLLECTED.remove();
+        // Unless a fresh semaphore already replaced the collected one under the same key.
+        if (ref.table.semaphores.remove(ref.key, ref) && ref.table.onRemoved != null) {
+          ref.table.onRemoved.accept(ref.key);
+        }
+      } catch (InterruptedException e) {
+        // Nobody interrupts this daemon on purpose; stopping would let dead entries pile up.
+      } catch (RuntimeException e) {
+        // A failing onRemoved must not stop the unmapping of every later host.
+        System.getLogger(HostTable.class.getName())
+            .log(System.Logger.Level.WARNING, "host removal callback failed", e);
+      }
+    }
+  }
+
+  /**
+   * The table's weak link to one host's semaphore, with what the reaper needs to unmap it, and
+   * the strong link that pins the semaphore while it is busy.
+   */
+  static final class HostRef extends WeakReference<FifoHostSemaphore> {
+    final HostTable table;
+    final HostKey key;
+
+    /** The semaphore itself while it has slots out, else null; written under its lock. */
+    @GuardedBy("semaphore.lock")
+    FifoHostSemaphore pinned;
+
+    HostRef(HostTable table, HostKey key, FifoHostSemaphore semaphore) {
+      super(semaphore, COLLECTED);
+      this.table = table;
+      this.key = key;
+    }
   }
 }

@@ -2,12 +2,11 @@ package io.regulator.core.internal;
 
 import io.regulator.HostKey;
 import io.regulator.Slot;
-import java.util.List;
 
 /**
- * A slot as its host semaphore and its pool's ledger both record it. It sits in two intrusive
- * lists, so taking and giving one back allocates nothing but this object: the host's list (in
- * acquisition order, for "who holds this host" diagnostics) and the pool's list (for close).
+ * A slot as its host semaphore records it: in the host's intrusive list of held slots (in
+ * acquisition order), naming its pool's ledger, so taking and giving one back allocates nothing
+ * but this object and takes no lock but the host's. A pool's close finds its slots there.
  *
  * <p>Thread-safe: {@code released} flips once, under the host's lock and atomically with the
  * host's count, so whoever flips it (the holder, another thread, or the pool's close) is the one
@@ -29,12 +28,6 @@ final class LedgerSlot implements Slot {
   @GuardedBy("semaphore.lock")
   LedgerSlot hostNext;
 
-  @GuardedBy("ledger.lock")
-  LedgerSlot poolPrev;
-
-  @GuardedBy("ledger.lock")
-  LedgerSlot poolNext;
-
   LedgerSlot(FifoHostSemaphore semaphore, PoolLedger ledger, long acquiredAt) {
     this.semaphore = semaphore;
     this.ledger = ledger;
@@ -53,18 +46,9 @@ final class LedgerSlot implements Slot {
 
   @Override
   public boolean release() {
-    if (released || !semaphore.giveBack(this, true)) {
-      return false;
-    }
-    // After the host has it back: a pool closing meanwhile either reclaimed it first (and we
-    // returned above) or finds it released; either way no close returns while it is counted.
-    ledger.unlink(this);
-    return true;
-  }
-
-  /** Gives the slot back on behalf of its closing pool, unless its holder already did. */
-  boolean reclaim(List<SlotWaiter> wakeLater) {
-    return !released && semaphore.reclaim(this, wakeLater); // its close reports it
+    // A pool closing meanwhile either reclaimed it first (giveBack then returns false) or finds
+    // it gone from the host's list; either way no close returns while it is counted.
+    return !released && semaphore.giveBack(this, true);
   }
 
   @Override

@@ -214,7 +214,7 @@ final class MicrometerObserver implements SlotObserver {
 
     private double held() {
       PoolLedger current = ledger;
-      return (current == null) ? 0 : current.held();
+      return (current == null) ? 0 : table.heldBy(current);
     }
   }
 

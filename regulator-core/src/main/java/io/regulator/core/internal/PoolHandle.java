@@ -187,13 +187,13 @@ final class PoolHandle implements RegulatedPool {
 
   @Override
   public int inUse() {
-    return ledger.held();
+    return registry.table().heldBy(ledger); // a walk of the live hosts: no pool-wide counter
   }
 
   @Override
   public int inUse(HostKey key) {
     Objects.requireNonNull(key, "key");
-    return ledger.held(key);
+    return registry.table().heldBy(ledger, key);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.regulator.core.internal;
 
-import io.regulator.HostKey;
 import io.regulator.PoolClosedException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,12 +9,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One pool's book of what it holds: its slots and its queued waiters, so that closing the pool
- * can give back every slot and fail every waiter. This is what the Erlang client lacked: its
+ * One pool's book: whether it is closed, and its queued waiters, so that closing the pool can fail
+ * every waiter. Its held slots are not kept here but in their hosts' lists, each naming this
+ * ledger, so that taking and giving back a slot take no pool-wide lock; closing the pool walks the
+ * hosts to find them (see {@link FifoHostSemaphore}). This is what the Erlang client lacked: its
  * per-host counter knew how many connections were in use, but not whose.
  *
  * <p>Thread-safe. Lock order: a host semaphore's lock may be held while taking this ledger's lock
- * (a grant links the slot here atomically with the host's count), never the reverse.
+ * (a grant removes the waiter here atomically with the host's count), never the reverse.
  */
 final class PoolLedger {
   /** How a grant to a waiter of this pool ended. */
@@ -25,9 +26,6 @@ final class PoolLedger {
     ABANDONED
   }
 
-  /** What a closing ledger hands back: the slots to reclaim and the waiters to fail. */
-  record Closing(List<LedgerSlot> slots, List<SlotWaiter> waiters) {}
-
   final String name;
 
   /** The regulator's observer, reached through the ledger by its slots and waiters. */
@@ -35,14 +33,11 @@ final class PoolLedger {
 
   private final ReentrantLock lock = new ReentrantLock();
 
-  /** Written under {@code lock}; volatile so that acquires can refuse early without it. */
+  /**
+   * Written under {@code lock}; volatile so that hosts read it under their own lock (see {@link
+   * FifoHostSemaphore}) and acquires can refuse early.
+   */
   private volatile boolean closed;
-
-  @GuardedBy("lock")
-  private LedgerSlot head;
-
-  @GuardedBy("lock")
-  private int held;
 
   @GuardedBy("lock")
   private final Set<SlotWaiter> waiters = new HashSet<>();
@@ -63,21 +58,7 @@ final class PoolLedger {
     return new PoolClosedException(name);
   }
 
-  /** Records a slot taken without waiting; false if the pool closed. */
-  boolean link(LedgerSlot slot) {
-    lock.lock();
-    try {
-      if (closed) {
-        return false;
-      }
-      push(slot);
-      return true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Hands a queued waiter its slot, atomically with recording it here. */
+  /** Hands a queued waiter its slot, unless the pool closed or the waiter left. */
   Grant grant(SlotWaiter waiter, LedgerSlot slot) {
     lock.lock();
     try {
@@ -85,44 +66,7 @@ final class PoolLedger {
         return Grant.POOL_CLOSED;
       }
       waiters.remove(waiter);
-      if (!waiter.grant(slot)) {
-        return Grant.ABANDONED;
-      }
-      push(slot);
-      return Grant.GRANTED;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @GuardedBy("lock")
-  private void push(LedgerSlot slot) {
-    slot.poolNext = head;
-    if (head != null) {
-      head.poolPrev = slot;
-    }
-    head = slot;
-    held++;
-  }
-
-  /** Forgets a released slot; after close the whole book was already handed over. */
-  void unlink(LedgerSlot slot) {
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      if (slot.poolPrev != null) {
-        slot.poolPrev.poolNext = slot.poolNext;
-      } else {
-        head = slot.poolNext;
-      }
-      if (slot.poolNext != null) {
-        slot.poolNext.poolPrev = slot.poolPrev;
-      }
-      slot.poolPrev = null;
-      slot.poolNext = null;
-      held--;
+      return waiter.grant(slot) ? Grant.GRANTED : Grant.ABANDONED;
     } finally {
       lock.unlock();
     }
@@ -142,30 +86,6 @@ final class PoolLedger {
     lock.lock();
     try {
       waiters.remove(waiter);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  int held() {
-    lock.lock();
-    try {
-      return held;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  int held(HostKey key) {
-    lock.lock();
-    try {
-      int count = 0;
-      for (LedgerSlot slot = head; slot != null; slot = slot.poolNext) {
-        if (slot.semaphore.key.equals(key)) {
-          count++;
-        }
-      }
-      return count;
     } finally {
       lock.unlock();
     }
@@ -197,25 +117,20 @@ final class PoolLedger {
   }
 
   /**
-   * Marks the ledger closed and hands over its book, or returns null if it was closed already.
-   * The caller reclaims the slots and fails the waiters outside this lock.
+   * Marks the ledger closed and hands over its queued waiters, or returns null if it was closed
+   * already. The caller fails the waiters and reclaims the slots from the hosts, outside this
+   * lock.
    */
-  Closing close() {
+  List<SlotWaiter> close() {
     lock.lock();
     try {
       if (closed) {
         return null;
       }
       closed = true;
-      List<LedgerSlot> slots = new ArrayList<>(held);
-      for (LedgerSlot slot = head; slot != null; slot = slot.poolNext) {
-        slots.add(slot);
-      }
-      head = null;
-      held = 0;
       List<SlotWaiter> queued = new ArrayList<>(waiters);
       waiters.clear();
-      return new Closing(slots, queued);
+      return queued;
     } finally {
       lock.unlock();
     }

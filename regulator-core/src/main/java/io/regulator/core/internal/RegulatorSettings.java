@@ -50,6 +50,16 @@ public record RegulatorSettings(
     Objects.requireNonNull(ticker, "ticker");
   }
 
+  /**
+   * Whether something reads how long slots are held (meters, listeners, leak detection), so that
+   * every slot must be stamped with the clock when it is taken. Without, a slot taken without
+   * waiting reads no clock at all: on the uncontended path that read cost more than the rest of
+   * the acquire (docs/benchmarks.md).
+   */
+  boolean observesHoldTimes() {
+    return meterRegistry != null || !listeners.isEmpty() || detectsLeaks();
+  }
+
   /** Whether any leak detection is on, so that slots handed out are tracked. */
   boolean detectsLeaks() {
     return leakThreshold != null || reclaimUnreachableSlots;

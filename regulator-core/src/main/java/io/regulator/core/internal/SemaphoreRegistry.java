@@ -144,8 +144,8 @@ public final class SemaphoreRegistry implements HostRegulator {
    * until that thread gave every slot back, so that no close returns with the slots still out.
    */
   void shutdown(PoolLedger ledger, boolean unreachable) {
-    PoolLedger.Closing closing = ledger.close();
-    if (closing == null) {
+    List<SlotWaiter> waiters = ledger.close();
+    if (waiters == null) {
       ledger.awaitReclaimed();
       return;
     }
@@ -153,19 +153,19 @@ public final class SemaphoreRegistry implements HostRegulator {
     pools.remove(ledger.name, ledger);
     // Waiters are failed and slots given back now, but nobody is woken until the latch is open:
     // a woken waiter may run a continuation inline that closes this pool again.
-    List<SlotWaiter> failed = new ArrayList<>(closing.waiters().size());
-    for (SlotWaiter waiter : closing.waiters()) {
+    List<SlotWaiter> failed = new ArrayList<>(waiters.size());
+    for (SlotWaiter waiter : waiters) {
       if (waiter.fail()) {
         waiter.semaphore.leave(waiter);
         failed.add(waiter);
       }
     }
     List<SlotWaiter> admitted = new ArrayList<>();
-    List<LedgerSlot> reclaimed = new ArrayList<>(closing.slots().size());
-    for (LedgerSlot slot : closing.slots()) {
-      if (slot.reclaim(admitted)) {
-        reclaimed.add(slot);
-      }
+    List<LedgerSlot> reclaimed = new ArrayList<>();
+    // Every host the pool could hold a slot of is in the table and pinned there while busy; a
+    // host that joined after this walk began never granted this pool a slot (it reads `closed`).
+    for (FifoHostSemaphore semaphore : table.semaphores()) {
+      semaphore.reclaimAll(ledger, admitted, reclaimed);
     }
     ledger.reclaimed();
     failed.forEach(SlotWaiter::wake);

@@ -1,7 +1,5 @@
 package io.regulator.tests.lincheck;
 
-import kotlin.jvm.functions.Function1;
-import org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 
@@ -14,13 +12,8 @@ final class LincheckRuns {
 
   private LincheckRuns() {}
 
-  /**
-   * Systematic interleavings through the instrumented bytecode. Caffeine (the host table) is run
-   * uninstrumented: its internals are not under test, and its maintenance tasks would otherwise be
-   * explored switch by switch.
-   */
+  /** Systematic interleavings through the instrumented bytecode, host table included. */
   static ModelCheckingOptions modelChecking(Class<?> specification, int iterations) {
-    Function1<String, Boolean> caffeine = name -> name.startsWith("com.github.benmanes.caffeine");
     return new ModelCheckingOptions()
         .iterations(Integer.getInteger("lincheck.mc.iterations", iterations) * SCALE)
         .invocationsPerIteration(Integer.getInteger("lincheck.mc.invocations", 80))
@@ -28,8 +21,7 @@ final class LincheckRuns {
         .actorsPerThread(2)
         .actorsBefore(2)
         .actorsAfter(1)
-        .sequentialSpecification(specification)
-        .addGuarantee(ManagedStrategyGuaranteeKt.forClasses(caffeine).allMethods().ignore());
+        .sequentialSpecification(specification);
   }
 
   /** Real threads, many short runs: cheap, and catches what the JIT and hardware reorder. */
