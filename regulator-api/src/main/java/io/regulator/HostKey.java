@@ -21,9 +21,13 @@ public final class HostKey implements Comparable<HostKey>, Serializable {
   private final String host;
   private final int port;
 
+  /** Cached: a key is looked up in the host table on every acquire. */
+  private final transient int hash;
+
   private HostKey(String host, int port) {
     this.host = host;
     this.port = port;
+    this.hash = 31 * host.hashCode() + port;
   }
 
   /**
@@ -141,12 +145,13 @@ public final class HostKey implements Comparable<HostKey>, Serializable {
       return false;
     }
     HostKey other = (HostKey) o;
-    return port == other.port && host.equals(other.host);
+    // The cached hash first: it rejects another host without reading either host's characters.
+    return port == other.port && hash == other.hash && host.equals(other.host);
   }
 
   @Override
   public int hashCode() {
-    return 31 * host.hashCode() + port;
+    return hash;
   }
 
   /** Returns {@code host:port}, with IPv6 hosts in brackets: {@code [2001:db8::1]:8080}. */

@@ -433,6 +433,30 @@ class RegulatedPoolTest {
     assertEquals(0, pool.inUse());
   }
 
+  @Test
+  void poolThatUsedAHostLongAgo_stillSharesThatHostsCountWithEveryOtherPool() throws Exception {
+    HostKey host = HostKey.of("cached.example", 80);
+    RegulatedPool early = regulator.newPool("early");
+    early.acquire(host).release(); // the host is idle now; `early` used it last
+    WeakReference<Object> canary = new WeakReference<>(new Object());
+    await().atMost(30, SECONDS).until(() -> {
+      System.gc();
+      return canary.get() == null; // a GC ran that collects idle hosts nobody references
+    });
+    RegulatedPool late = regulator.newPool("late");
+    Slot first = late.acquire(host);
+    Slot second = late.acquire(host); // the limit is 2
+    assertTrue(early.tryAcquire(host).isEmpty(),
+        "the pool's remembered host is the one in the table, so it sees the other pool's slots");
+    assertEquals(2, regulator.inUse(host));
+    first.release();
+    Slot third = early.acquire(host, Duration.ZERO);
+    assertEquals(2, regulator.inUse(host));
+    second.release();
+    third.release();
+    assertEquals(0, regulator.inUse(host));
+  }
+
   private Slot openAndLeak(HostKey host) throws InterruptedException {
     return regulator.newPool("leaky").acquire(host);
   }

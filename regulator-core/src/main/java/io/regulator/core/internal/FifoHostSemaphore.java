@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,7 +18,7 @@ import java.util.function.LongSupplier;
  *
  * <h2>Concurrency</h2>
  *
- * One {@link ReentrantLock} per host guards the count ({@code inUse}), the limit, the FIFO queue
+ * One lock per host ({@link HostLock}, a non-reentrant {@code AbstractQueuedSynchronizer}) guards the count ({@code inUse}), the limit, the FIFO queue
  * of {@link SlotWaiter}s and the list of held slots. The lock is held only for a few field writes:
  * never while parking, never while calling a listener, completing a future or unparking a thread.
  * Those happen after {@code unlock()}, on the chain of waiters the critical section built
@@ -49,7 +48,7 @@ import java.util.function.LongSupplier;
  * <h2>Entry lifecycle</h2>
  *
  * The {@link HostTable} holds semaphores through weak references. When the count leaves zero
- * this semaphore pins itself strongly in its table entry ({@code pinHolder}), and unpins when the
+ * this semaphore pins itself strongly in its table entry ({@code entry}), and unpins when the
  * count is back at zero, both under the lock (waiters queue only while {@code inUse >= limit >=
  * 1}, so "busy" is exactly {@code inUse > 0}). A busy host can never be dropped, even when its
  * holders leaked their slots; an idle one is reachable from nothing but the table's weak
@@ -84,10 +83,13 @@ final class FifoHostSemaphore {
    * times. A slot handed to a waiter is always stamped: its wait time is measured from it.
    */
   private final boolean stampsSlots;
-  private final ReentrantLock lock = new ReentrantLock();
+  private final HostLock lock = new HostLock();
 
-  /** The table entry this semaphore pins while busy; set once before publication, or null. */
-  HostTable.HostRef pinHolder;
+  /**
+   * This semaphore's table entry, which it pins while busy and pools cache; set once before the
+   * table publishes it, never null after.
+   */
+  HostTable.HostRef entry;
 
   @GuardedBy("lock")
   private int limit;
@@ -188,15 +190,15 @@ final class FifoHostSemaphore {
 
   @GuardedBy("lock")
   private void countUp() {
-    if (inUse++ == 0 && pinHolder != null) {
-      pinHolder.pinned = this;
+    if (inUse++ == 0 && entry != null) {
+      entry.pinned = this;
     }
   }
 
   @GuardedBy("lock")
   private void countDown() {
-    if (--inUse == 0 && pinHolder != null) {
-      pinHolder.pinned = null;
+    if (--inUse == 0 && entry != null) {
+      entry.pinned = null;
     }
   }
 

@@ -85,7 +85,7 @@ final class HostTable {
       FifoHostSemaphore created = new FifoHostSemaphore(
           k, ownLimits.getOrDefault(k, defaultLimit), maxWaiters, ticker, stampsSlots);
       HostRef ref = new HostRef(this, k, created);
-      created.pinHolder = ref; // before the map publishes it
+      created.entry = ref; // before the map publishes it
       result[0] = created;
       return ref;
     });

@@ -34,11 +34,18 @@ final class PoolHandle implements RegulatedPool {
   private final SemaphoreRegistry registry;
   private final Cleaner.Cleanable cleanable;
 
+  /** The host this pool used last; see {@link #semaphore(HostKey)}. */
+  private HostTable.HostRef lastHost;
+
+  /** The regulator's default acquire timeout, converted once: {@code acquire(key)} is hot. */
+  private final long defaultTimeoutNanos;
+
   PoolHandle(PoolLedger ledger, SemaphoreRegistry registry, Cleaner cleaner) {
     this.ledger = ledger;
     this.observer = ledger.observer;
     this.registry = registry;
     this.cleanable = cleaner.register(this, new Reclaimer(ledger, registry));
+    this.defaultTimeoutNanos = toNanos(registry.settings().acquireTimeout());
   }
 
   @Override
@@ -48,19 +55,23 @@ final class PoolHandle implements RegulatedPool {
 
   @Override
   public Slot acquire(HostKey key) throws InterruptedException {
-    return acquire(key, registry.settings().acquireTimeout());
+    Objects.requireNonNull(key, "key");
+    return acquire(key, defaultTimeoutNanos);
   }
 
   @Override
   public Slot acquire(HostKey key, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(key, "key");
-    long timeoutNanos = toNanos(timeout);
+    return acquire(key, toNanos(timeout));
+  }
+
+  private Slot acquire(HostKey key, long timeoutNanos) throws InterruptedException {
     if (Thread.interrupted()) {
       observer.refused(key, ledger, Outcome.INTERRUPTED, 0);
       throw new InterruptedException();
     }
     requireOpen(key);
-    FifoHostSemaphore semaphore = registry.table().semaphore(key);
+    FifoHostSemaphore semaphore = semaphore(key);
     LedgerSlot slot = tryTake(semaphore);
     if (slot != null) {
       return observer.acquired(slot, 0, null);
@@ -92,7 +103,7 @@ final class PoolHandle implements RegulatedPool {
     Objects.requireNonNull(key, "key");
     requireOpen(key);
     try {
-      LedgerSlot slot = tryTake(registry.table().semaphore(key));
+      LedgerSlot slot = tryTake(semaphore(key));
       if (slot == null) {
         observer.refused(key, ledger, Outcome.TIMEOUT, 0); // a zero-timeout acquire that got none
         return Optional.empty();
@@ -112,7 +123,7 @@ final class PoolHandle implements RegulatedPool {
       ledger.awaitReclaimed();
       return CompletableFuture.failedFuture(ledger.closedException());
     }
-    FifoHostSemaphore semaphore = registry.table().semaphore(key);
+    FifoHostSemaphore semaphore = semaphore(key);
     try {
       LedgerSlot slot = semaphore.tryTake(ledger);
       if (slot != null) {
@@ -139,6 +150,27 @@ final class PoolHandle implements RegulatedPool {
     } finally {
       Reference.reachabilityFence(this);
     }
+  }
+
+  /**
+   * The host's live semaphore, through a one-entry cache of the table entry this pool used last
+   * (most pools talk to one host, or to a few in turn), else from the table. The cache holds the
+   * entry's weak reference, not the semaphore, so it keeps no idle host alive; a reference that
+   * still yields a semaphore yields the table's live one for its key, since a key's semaphore is
+   * replaced only once collected. A plain field: a racing reader sees null or a fully built entry
+   * (its fields are final, and it was published through the table's map).
+   */
+  private FifoHostSemaphore semaphore(HostKey key) {
+    HostTable.HostRef last = lastHost;
+    if (last != null && last.key.equals(key)) {
+      FifoHostSemaphore semaphore = last.get();
+      if (semaphore != null) {
+        return semaphore;
+      }
+    }
+    FifoHostSemaphore semaphore = registry.table().semaphore(key);
+    lastHost = semaphore.entry;
+    return semaphore;
   }
 
   /** Takes a free slot, or null; reports a pool closed under us. */
