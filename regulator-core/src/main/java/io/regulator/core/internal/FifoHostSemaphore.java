@@ -47,15 +47,19 @@ import java.util.function.LongSupplier;
  *
  * <h2>Entry lifecycle</h2>
  *
- * The {@link HostTable} holds semaphores through weak references. When the count leaves zero
- * this semaphore pins itself strongly in its table entry ({@code entry}), and unpins when the
- * count is back at zero, both under the lock (waiters queue only while {@code inUse >= limit >=
- * 1}, so "busy" is exactly {@code inUse > 0}). A busy host can never be dropped, even when its
- * holders leaked their slots; an idle one is reachable from nothing but the table's weak
- * reference and is collected by the next GC. There is therefore never a second live semaphore
- * for a host whose first one still counts slots (AsyncHttpClient once pruned busy per-host
- * semaphores and late releases then bypassed the limit). A host's own limit lives in the table,
- * not here, and survives the entry.
+ * The {@link HostTable} holds semaphores through weak references ({@link HostTable.HostRef}).
+ * The list of held slots is anchored in that entry, not here: its {@code oldest} field points at
+ * the oldest held slot, and every slot references this semaphore. So while any slot is held the
+ * entry, strongly reachable from the table, <em>pins</em> the semaphore, even when the holders
+ * leaked their slots; waiters queue only while {@code inUse >= limit >= 1}, so a host with waiters
+ * is pinned too. An idle host's semaphore is reachable from nothing but the weak reference and is
+ * collected by the next GC. Pinning costs no store of its own: linking the first held slot is the
+ * pin, and unlinking the last one the unpin. The list is circular through {@code hostPrev}, so
+ * a slot taken or given back while others are held writes only into slots, not into the entry
+ * (a long-lived object, where G1's write barrier costs a fence per store). There is therefore
+ * never a second live semaphore for a host whose first one still counts slots (AsyncHttpClient
+ * once pruned busy per-host semaphores and late releases then bypassed the limit). A host's own
+ * limit lives in the table, not here, and survives the entry.
  *
  * <h2>Limit changes</h2>
  *
@@ -86,8 +90,8 @@ final class FifoHostSemaphore {
   private final HostLock lock = new HostLock();
 
   /**
-   * This semaphore's table entry, which it pins while busy and pools cache; set once before the
-   * table publishes it, never null after.
+   * This semaphore's table entry: it anchors the held slots (and so pins this semaphore while
+   * busy), and pools cache it. Set once before the table publishes it, never null after.
    */
   HostTable.HostRef entry;
 
@@ -106,15 +110,6 @@ final class FifoHostSemaphore {
   @GuardedBy("lock")
   private SlotWaiter tail;
 
-  /**
-   * Held slots, oldest first: where a closing pool finds its slots, and what names "who holds
-   * this host" in diagnostics.
-   */
-  @GuardedBy("lock")
-  private LedgerSlot oldest;
-
-  @GuardedBy("lock")
-  private LedgerSlot newest;
 
   FifoHostSemaphore(HostKey key, int limit, int maxWaiters, LongSupplier ticker,
       boolean stampsSlots) {
@@ -183,23 +178,9 @@ final class FifoHostSemaphore {
       return null;
     }
     LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
-    countUp();
+    inUse++;
     linkHeld(slot);
     return slot;
-  }
-
-  @GuardedBy("lock")
-  private void countUp() {
-    if (inUse++ == 0 && entry != null) {
-      entry.pinned = this;
-    }
-  }
-
-  @GuardedBy("lock")
-  private void countDown() {
-    if (--inUse == 0 && entry != null) {
-      entry.pinned = null;
-    }
   }
 
   /** Takes a waiter that gave up (or whose pool closed) out of the queue, if it is still there. */
@@ -259,13 +240,13 @@ final class FifoHostSemaphore {
     lock.lock();
     try {
       boolean any = false;
-      LedgerSlot slot = oldest;
+      LedgerSlot slot = entry.oldest;
       while (slot != null) {
         LedgerSlot next = slot.hostNext;
         if (slot.ledger == ledger) {
           slot.released = true;
           unlinkHeld(slot);
-          countDown();
+          inUse--;
           reclaimed.add(slot);
           any = true;
         }
@@ -285,7 +266,7 @@ final class FifoHostSemaphore {
     lock.lock();
     try {
       int held = 0;
-      for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+      for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
         if (slot.ledger == ledger) {
           held++;
         }
@@ -300,7 +281,7 @@ final class FifoHostSemaphore {
   private SlotWaiter returnHeld(LedgerSlot slot) {
     slot.released = true;
     unlinkHeld(slot);
-    countDown();
+    inUse--;
     return drain();
   }
 
@@ -333,7 +314,7 @@ final class FifoHostSemaphore {
       PoolLedger.Grant grant = waiter.ledger.grant(waiter, slot);
       boolean wake;
       if (grant == PoolLedger.Grant.GRANTED) {
-        countUp();
+        inUse++;
         linkHeld(slot);
         wake = true;
       } else if (grant == PoolLedger.Grant.POOL_CLOSED) {
@@ -381,28 +362,42 @@ final class FifoHostSemaphore {
     waiting--;
   }
 
+  /**
+   * Appends a slot to the held list, oldest first. The list is circular through {@code hostPrev}
+   * (the oldest slot's {@code hostPrev} is the newest), so only the first slot of an idle host is
+   * written into the entry.
+   */
   @GuardedBy("lock")
   private void linkHeld(LedgerSlot slot) {
-    slot.hostPrev = newest;
-    if (newest == null) {
-      oldest = slot;
+    LedgerSlot first = entry.oldest;
+    if (first == null) {
+      slot.hostPrev = slot;
+      entry.oldest = slot; // pins this semaphore: see "Entry lifecycle"
     } else {
-      newest.hostNext = slot;
+      LedgerSlot last = first.hostPrev;
+      last.hostNext = slot;
+      slot.hostPrev = last;
+      first.hostPrev = slot;
     }
-    newest = slot;
   }
 
   @GuardedBy("lock")
   private void unlinkHeld(LedgerSlot slot) {
-    if (slot.hostPrev == null) {
-      oldest = slot.hostNext;
+    LedgerSlot first = entry.oldest;
+    LedgerSlot next = slot.hostNext;
+    if (slot == first) {
+      entry.oldest = next; // null unpins this semaphore
+      if (next != null) {
+        next.hostPrev = slot.hostPrev;
+      }
     } else {
-      slot.hostPrev.hostNext = slot.hostNext;
-    }
-    if (slot.hostNext == null) {
-      newest = slot.hostPrev;
-    } else {
-      slot.hostNext.hostPrev = slot.hostPrev;
+      LedgerSlot prev = slot.hostPrev;
+      prev.hostNext = next;
+      if (next == null) {
+        first.hostPrev = prev;
+      } else {
+        next.hostPrev = prev;
+      }
     }
     slot.hostPrev = null;
     slot.hostNext = null;
@@ -451,7 +446,7 @@ final class FifoHostSemaphore {
   @GuardedBy("lock")
   private Map<String, Integer> heldByPool() {
     Map<String, Integer> byPool = new TreeMap<>();
-    for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+    for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
       byPool.merge(slot.ledger.name, 1, Integer::sum);
     }
     return byPool;
@@ -482,6 +477,7 @@ final class FifoHostSemaphore {
    */
   @GuardedBy("lock")
   private String describeHolders() {
+    LedgerSlot oldest = entry.oldest;
     if (oldest == null) {
       return "";
     }
@@ -511,7 +507,7 @@ final class FifoHostSemaphore {
       List<LedgerSlot> due) {
     lock.lock();
     try {
-      for (LedgerSlot slot = oldest; slot != null; slot = slot.hostNext) {
+      for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
         if (now - slot.acquiredAt < thresholdNanos) {
           break;
         }

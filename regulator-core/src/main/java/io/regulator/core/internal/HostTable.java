@@ -16,10 +16,10 @@ import java.util.function.LongSupplier;
  * The node's hosts: one {@link FifoHostSemaphore} per {@link HostKey}, each held through a weak
  * reference, and each host's own limit, held strongly.
  *
- * <p>A busy host (a slot out, so possibly waiters too) is <em>pinned</em>: its semaphore sets a
- * strong reference to itself in its {@link HostRef} when its count leaves zero and clears it when
- * the count is back at zero, both under its lock. So a busy host can never be dropped, even when
- * its holders leaked their slots, and a pool's close always finds its slots by walking the table.
+ * <p>A busy host (a slot out, so possibly waiters too) is <em>pinned</em>: its list of held slots
+ * is anchored in its {@link HostRef}, and every slot references its semaphore. So a busy host can
+ * never be dropped, even when its holders leaked their slots, and a pool's close always finds its
+ * slots by walking the table.
  * An idle host is reachable from nothing but its weak reference and goes with the next GC, however
  * many hosts churn through. A time or size policy would instead have to veto evicting busy
  * entries.
@@ -178,9 +178,12 @@ final class HostTable {
     final HostTable table;
     final HostKey key;
 
-    /** The semaphore itself while it has slots out, else null; written under its lock. */
+    /**
+     * The oldest slot the host holds, the anchor of its held list (see {@link FifoHostSemaphore}),
+     * or null when idle. A slot references its semaphore, so this pins the semaphore while busy.
+     */
     @GuardedBy("semaphore.lock")
-    FifoHostSemaphore pinned;
+    LedgerSlot oldest;
 
     HostRef(HostTable table, HostKey key, FifoHostSemaphore semaphore) {
       super(semaphore, COLLECTED);
