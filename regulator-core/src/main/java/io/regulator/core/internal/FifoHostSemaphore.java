@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  *
  * <h2>Concurrency</h2>
  *
- * One lock per host ({@link HostLock}, a non-reentrant {@code AbstractQueuedSynchronizer}) guards the count ({@code inUse}), the limit, the FIFO queue
+ * One lock per host (this object: a {@link HostLock}, a non-reentrant {@code
+ * AbstractQueuedSynchronizer}) guards the count ({@code inUse}), the limit, the FIFO queue
  * of {@link SlotWaiter}s and the list of held slots. The lock is held only for a few field writes:
  * never while parking, never while calling a listener, completing a future or unparking a thread.
  * Those happen after {@code unlock()}, on the chain of waiters the critical section built
@@ -77,7 +78,10 @@ import java.util.function.LongSupplier;
  * cannot keep an idle host in memory. The held-slot list, in acquisition order, is what the leak
  * sweep walks ({@link #collectOverdue}) and what names the oldest holder in a time-out.
  */
-final class FifoHostSemaphore {
+@SuppressWarnings("serial") // Serializable only through AbstractQueuedSynchronizer; never serialized
+final class FifoHostSemaphore extends HostLock {
+  private static final long serialVersionUID = 1L;
+
   final HostKey key;
   private final int maxWaiters;
   private final LongSupplier ticker;
@@ -87,7 +91,6 @@ final class FifoHostSemaphore {
    * times. A slot handed to a waiter is always stamped: its wait time is measured from it.
    */
   private final boolean stampsSlots;
-  private final HostLock lock = new HostLock();
 
   /**
    * This semaphore's table entry: it anchors the held slots (and so pins this semaphore while
@@ -95,19 +98,19 @@ final class FifoHostSemaphore {
    */
   HostTable.HostRef entry;
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private int limit;
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private int inUse;
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private int waiting;
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private SlotWaiter head;
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private SlotWaiter tail;
 
 
@@ -127,11 +130,11 @@ final class FifoHostSemaphore {
    * @throws io.regulator.PoolClosedException if the pool closed
    */
   LedgerSlot tryTake(PoolLedger ledger) {
-    lock.lock();
+    lock();
     try {
       return takeFree(ledger);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -142,7 +145,7 @@ final class FifoHostSemaphore {
    * @throws io.regulator.PoolClosedException if the waiter's pool closed
    */
   LedgerSlot takeOrEnqueue(SlotWaiter waiter) {
-    lock.lock();
+    lock();
     try {
       LedgerSlot slot = takeFree(waiter.ledger);
       if (slot != null) {
@@ -165,11 +168,11 @@ final class FifoHostSemaphore {
       waiting++;
       return null;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private LedgerSlot takeFree(PoolLedger ledger) {
     if (ledger.isClosed()) { // under the lock: see "Concurrency" above
       throw ledger.closedException();
@@ -185,13 +188,13 @@ final class FifoHostSemaphore {
 
   /** Takes a waiter that gave up (or whose pool closed) out of the queue, if it is still there. */
   void leave(SlotWaiter waiter) {
-    lock.lock();
+    lock();
     try {
       if (waiter.queued) {
         unqueue(waiter);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -208,14 +211,14 @@ final class FifoHostSemaphore {
    */
   boolean giveBack(LedgerSlot slot, boolean observe) {
     SlotWaiter toWake;
-    lock.lock();
+    lock();
     try {
       if (slot.released) {
         return false;
       }
       toWake = returnHeld(slot);
     } finally {
-      lock.unlock();
+      unlock();
     }
     if (observe) {
       try {
@@ -237,7 +240,7 @@ final class FifoHostSemaphore {
    * latch its own thread has yet to open.
    */
   void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
-    lock.lock();
+    lock();
     try {
       boolean any = false;
       LedgerSlot slot = entry.oldest;
@@ -257,13 +260,13 @@ final class FifoHostSemaphore {
         wakeLater.add(toWake);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
   /** How many slots of this host {@code ledger}'s pool holds now. */
   int heldBy(PoolLedger ledger) {
-    lock.lock();
+    lock();
     try {
       int held = 0;
       for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
@@ -273,11 +276,11 @@ final class FifoHostSemaphore {
       }
       return held;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private SlotWaiter returnHeld(LedgerSlot slot) {
     slot.released = true;
     unlinkHeld(slot);
@@ -288,13 +291,13 @@ final class FifoHostSemaphore {
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */
   void setLimit(int newLimit, Runnable whileLocked) {
     SlotWaiter toWake;
-    lock.lock();
+    lock();
     try {
       limit = newLimit;
       whileLocked.run();
       toWake = drain();
     } finally {
-      lock.unlock();
+      unlock();
     }
     wakeAll(toWake);
   }
@@ -303,7 +306,7 @@ final class FifoHostSemaphore {
    * Hands free slots to waiters in arrival order, skipping any that left meanwhile, and returns
    * the chain of waiters to wake once the lock is released.
    */
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private SlotWaiter drain() {
     SlotWaiter wakeHead = null;
     SlotWaiter wakeTail = null;
@@ -344,7 +347,7 @@ final class FifoHostSemaphore {
     }
   }
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private void unqueue(SlotWaiter waiter) {
     if (waiter.prev == null) {
       head = waiter.next;
@@ -367,7 +370,7 @@ final class FifoHostSemaphore {
    * (the oldest slot's {@code hostPrev} is the newest), so only the first slot of an idle host is
    * written into the entry.
    */
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private void linkHeld(LedgerSlot slot) {
     LedgerSlot first = entry.oldest;
     if (first == null) {
@@ -381,7 +384,7 @@ final class FifoHostSemaphore {
     }
   }
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private void unlinkHeld(LedgerSlot slot) {
     LedgerSlot first = entry.oldest;
     LedgerSlot next = slot.hostNext;
@@ -404,46 +407,46 @@ final class FifoHostSemaphore {
   }
 
   int limit() {
-    lock.lock();
+    lock();
     try {
       return limit;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
   int inUse() {
-    lock.lock();
+    lock();
     try {
       return inUse;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
   int waiting() {
-    lock.lock();
+    lock();
     try {
       return waiting;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
   /** This host's figures, or null if it is idle and has no limit of its own to show. */
   HostSnapshot snapshot(boolean ownLimit) {
-    lock.lock();
+    lock();
     try {
       if (inUse == 0 && waiting == 0 && !ownLimit) {
         return null;
       }
       return new HostSnapshot(key, limit, inUse, waiting, heldByPool());
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private Map<String, Integer> heldByPool() {
     Map<String, Integer> byPool = new TreeMap<>();
     for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
@@ -458,14 +461,14 @@ final class FifoHostSemaphore {
     int inUseNow;
     int waitingNow;
     String holders;
-    lock.lock();
+    lock();
     try {
       limitNow = limit;
       inUseNow = inUse;
       waitingNow = waiting;
       holders = describeHolders();
     } finally {
-      lock.unlock();
+      unlock();
     }
     return new SlotTimeoutException(
         key, limitNow, inUseNow, waitingNow, Duration.ofNanos(Math.max(0, waitedNanos)), holders);
@@ -475,7 +478,7 @@ final class FifoHostSemaphore {
    * Who holds this host, for a one-line time-out message: {@code held by {hog=3, other=1},
    * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
    */
-  @GuardedBy("lock")
+  @GuardedBy("this")
   private String describeHolders() {
     LedgerSlot oldest = entry.oldest;
     if (oldest == null) {
@@ -505,7 +508,7 @@ final class FifoHostSemaphore {
    */
   void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
       List<LedgerSlot> due) {
-    lock.lock();
+    lock();
     try {
       for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
         if (now - slot.acquiredAt < thresholdNanos) {
@@ -516,7 +519,7 @@ final class FifoHostSemaphore {
         }
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 }
