@@ -53,8 +53,10 @@ import java.util.function.LongSupplier;
  * the oldest held slot, and every slot references this semaphore. So while any slot is held the
  * entry, strongly reachable from the table, <em>pins</em> the semaphore, even when the holders
  * leaked their slots; waiters queue only while {@code inUse >= limit >= 1}, so a host with waiters
- * is pinned too. An idle host's semaphore is reachable from nothing but the weak reference and is
- * collected by the next GC. Pinning costs no store of its own: linking the first held slot is the
+ * is pinned too. An idle host is also kept ({@code entry.retained}) until a whole GC cycle passed
+ * without a slot taken ({@link #markUsed}, {@link #ageIdle}), so hosts in steady use are not
+ * collected and re-created at every GC; after that, it is reachable from nothing but the weak
+ * reference and is collected. Pinning costs no store of its own: linking the first held slot is the
  * pin, and unlinking the last one the unpin. The list is circular through {@code hostPrev}, so
  * a slot taken or given back while others are held writes only into slots, not into the entry
  * (a long-lived object, where G1's write barrier costs a fence per store). There is therefore
@@ -100,6 +102,10 @@ final class FifoHostSemaphore extends HostLock {
 
   @GuardedBy("this")
   private int limit;
+
+  /** Whether a slot was taken since the last sweep after a GC. */
+  @GuardedBy("this")
+  private boolean used;
 
   @GuardedBy("this")
   private int inUse;
@@ -183,7 +189,37 @@ final class FifoHostSemaphore extends HostLock {
     LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
     inUse++;
     linkHeld(slot);
+    markUsed();
     return slot;
+  }
+
+  /** Keeps this host through the next GC even if idle then; see {@code HostTable.sweepIdle}. */
+  @GuardedBy("this")
+  private void markUsed() {
+    if (!used) { // a read, not a write, on every acquire but the first after a sweep
+      used = true;
+      entry.retained = this;
+    }
+  }
+
+  /**
+   * Called after each GC: forgets the use mark, or lets an unused idle host be collected. Never
+   * waits: a host whose lock is taken is in use, and the shared reaper thread must not hang on
+   * any one host.
+   */
+  void ageIdle() {
+    if (!tryLock()) {
+      return;
+    }
+    try {
+      if (used) {
+        used = false;
+      } else {
+        entry.retained = null;
+      }
+    } finally {
+      unlock();
+    }
   }
 
   /** Takes a waiter that gave up (or whose pool closed) out of the queue, if it is still there. */
@@ -319,6 +355,7 @@ final class FifoHostSemaphore extends HostLock {
       if (grant == PoolLedger.Grant.GRANTED) {
         inUse++;
         linkHeld(slot);
+        markUsed();
         wake = true;
       } else if (grant == PoolLedger.Grant.POOL_CLOSED) {
         wake = waiter.fail();

@@ -39,6 +39,11 @@ abstract class HostLock extends AbstractQueuedSynchronizer {
     acquire(1); // queues and parks until an unlock hands over; ignores interrupts, as lock() does
   }
 
+  /** Takes the lock if it is free, never waiting. */
+  final boolean tryLock() {
+    return compareAndSetState(0, 1);
+  }
+
   final void unlock() {
     release(1);
   }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -19,10 +20,14 @@ import java.util.function.LongSupplier;
  * <p>A busy host (a slot out, so possibly waiters too) is <em>pinned</em>: its list of held slots
  * is anchored in its {@link HostRef}, and every slot references its semaphore. So a busy host can
  * never be dropped, even when its holders leaked their slots, and a pool's close always finds its
- * slots by walking the table.
- * An idle host is reachable from nothing but its weak reference and goes with the next GC, however
- * many hosts churn through. A time or size policy would instead have to veto evicting busy
- * entries.
+ * slots by walking the table. An idle host is kept strongly ({@link HostRef#retained}) until a
+ * whole GC cycle passes without a slot taken from it: one {@link GcCanary}, a weak reference to a
+ * fresh object, tells the reaper thread that a GC ran, and the reaper then sweeps every table
+ * ({@link #sweepIdle}). Without that, every idle host collected at a GC had to be created again
+ * at its next acquire, and with 10,000 hosts in use that doubled the cost of an acquire
+ * (regulator-bench). After that cycle, an idle host is reachable from nothing but its weak
+ * reference and goes with the next GC, however many hosts churn through. A time or size policy
+ * would instead have to veto evicting busy entries.
  *
  * <p>A {@code ConcurrentHashMap} of weak references, not a Caffeine cache with weak values: such a
  * cache records every read in its read buffer and runs a maintenance task on its executor every
@@ -35,8 +40,18 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe.
  */
 final class HostTable {
-  /** Where the GC puts the references of collected semaphores; the reaper drains it. */
-  private static final ReferenceQueue<FifoHostSemaphore> COLLECTED = new ReferenceQueue<>();
+  /**
+   * Where the GC puts the references of collected semaphores, and the {@link GcCanary} that tells
+   * a GC happened; the reaper drains it.
+   */
+  private static final ReferenceQueue<Object> COLLECTED = new ReferenceQueue<>();
+
+  /** Every table, for the reaper's sweep after each GC; weakly, so a dropped regulator goes. */
+  private static final List<WeakReference<HostTable>> TABLES = new CopyOnWriteArrayList<>();
+
+  /** Cleared by every GC; held here so that the reference itself stays reachable. */
+  @SuppressWarnings("unused")
+  private static GcCanary canary = new GcCanary();
 
   static {
     Thread reaper = new Thread(HostTable::reap, "regulator-host-reaper");
@@ -63,6 +78,7 @@ final class HostTable {
     this.ticker = settings.ticker();
     this.stampsSlots = settings.observesHoldTimes();
     this.onRemoved = onRemoved;
+    TABLES.add(new WeakReference<>(this));
   }
 
   /** The host's live semaphore, created if it has none. */
@@ -155,7 +171,13 @@ final class HostTable {
   private static void reap() {
     for (; ; ) {
       try {
-        HostRef ref = (HostRef) COLLECTED.remove();
+        Object collected = COLLECTED.remove();
+        if (collected instanceof GcCanary) {
+          canary = new GcCanary(); // first, so that the next GC is heard too
+          sweepIdle();
+          continue;
+        }
+        HostRef ref = (HostRef) collected;
         // Unless a fresh semaphore already replaced the collected one under the same key.
         if (ref.table.semaphores.remove(ref.key, ref) && ref.table.onRemoved != null) {
           ref.table.onRemoved.accept(ref.key);
@@ -167,6 +189,34 @@ final class HostTable {
         System.getLogger(HostTable.class.getName())
             .log(System.Logger.Level.WARNING, "host removal callback failed", e);
       }
+    }
+  }
+
+  /**
+   * After each GC: every host not used since the previous sweep loses its {@code retained} link,
+   * so the next GC collects it if it is still idle; every host used since is marked unused again.
+   * A host thus outlives its last use by one to two GC cycles.
+   */
+  private static void sweepIdle() {
+    for (WeakReference<HostTable> tableRef : TABLES) {
+      HostTable table = tableRef.get();
+      if (table == null) {
+        TABLES.remove(tableRef);
+        continue;
+      }
+      for (HostRef ref : table.semaphores.values()) {
+        FifoHostSemaphore semaphore = ref.get();
+        if (semaphore != null) {
+          semaphore.ageIdle();
+        }
+      }
+    }
+  }
+
+  /** A weak reference to a fresh object, so the GC clears and enqueues it at its first cycle. */
+  private static final class GcCanary extends WeakReference<Object> {
+    GcCanary() {
+      super(new Object(), COLLECTED);
     }
   }
 
@@ -184,6 +234,13 @@ final class HostTable {
      */
     @GuardedBy("semaphore.lock")
     LedgerSlot oldest;
+
+    /**
+     * The semaphore itself while it was used since the last GC but one, else null: idle hosts in
+     * steady use are not collected and re-created at every GC (see {@link #sweepIdle}).
+     */
+    @GuardedBy("semaphore.lock")
+    FifoHostSemaphore retained;
 
     HostRef(HostTable table, HostKey key, FifoHostSemaphore semaphore) {
       super(semaphore, COLLECTED);
