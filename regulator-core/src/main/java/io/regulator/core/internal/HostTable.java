@@ -163,9 +163,12 @@ final class HostTable {
     return (semaphore == null) ? 0 : semaphore.heldBy(ledger);
   }
 
-  /** How many hosts have a live semaphore. */
+  /**
+   * How many entries the map holds, a collected host's included until the reaper unmapped it:
+   * what {@code trackedHosts()} promises is memory, and such an entry still holds its key.
+   */
   int size() {
-    return semaphores().size();
+    return semaphores.size();
   }
 
   private static void reap() {
