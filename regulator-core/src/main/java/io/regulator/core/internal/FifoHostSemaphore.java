@@ -278,20 +278,17 @@ final class FifoHostSemaphore extends HostLock {
   void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
     lock();
     try {
-      boolean any = false;
+      int before = reclaimed.size();
       LedgerSlot slot = entry.oldest;
       while (slot != null) {
         LedgerSlot next = slot.hostNext;
         if (slot.ledger == ledger) {
-          slot.released = true;
-          unlinkHeld(slot);
-          inUse--;
+          unhold(slot);
           reclaimed.add(slot);
-          any = true;
         }
         slot = next;
       }
-      SlotWaiter toWake = any ? drain() : null;
+      SlotWaiter toWake = (reclaimed.size() > before) ? drain() : null;
       if (toWake != null) {
         wakeLater.add(toWake);
       }
@@ -318,10 +315,16 @@ final class FifoHostSemaphore extends HostLock {
 
   @GuardedBy("this")
   private SlotWaiter returnHeld(LedgerSlot slot) {
+    unhold(slot);
+    return drain();
+  }
+
+  /** Marks a slot given back and uncounts it, in one step under the lock; no waiter is served. */
+  @GuardedBy("this")
+  private void unhold(LedgerSlot slot) {
     slot.released = true;
     unlinkHeld(slot);
     inUse--;
-    return drain();
   }
 
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */

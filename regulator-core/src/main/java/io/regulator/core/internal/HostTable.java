@@ -148,11 +148,8 @@ final class HostTable {
   /** How many slots {@code ledger}'s pool holds, across hosts: a walk of the live ones. */
   int heldBy(PoolLedger ledger) {
     int held = 0;
-    for (HostRef ref : semaphores.values()) {
-      FifoHostSemaphore semaphore = ref.get();
-      if (semaphore != null) {
-        held += semaphore.heldBy(ledger);
-      }
+    for (FifoHostSemaphore semaphore : semaphores()) {
+      held += semaphore.heldBy(ledger);
     }
     return held;
   }
@@ -207,11 +204,8 @@ final class HostTable {
         TABLES.remove(tableRef);
         continue;
       }
-      for (HostRef ref : table.semaphores.values()) {
-        FifoHostSemaphore semaphore = ref.get();
-        if (semaphore != null) {
-          semaphore.ageIdle();
-        }
+      for (FifoHostSemaphore semaphore : table.semaphores()) {
+        semaphore.ageIdle();
       }
     }
   }
