@@ -2,6 +2,7 @@ package io.regulator.bench;
 
 import dev.failsafe.Bulkhead;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Failsafe: one {@link Bulkhead} per host in a {@code ConcurrentHashMap}, since Failsafe has no
@@ -10,23 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class FailsafeGate implements HostGate {
   private final ConcurrentHashMap<String, Bulkhead<Object>> bulkheads = new ConcurrentHashMap<>();
-  private final int limit;
+  private final Function<String, Bulkhead<Object>> create;
 
   FailsafeGate(int limit) {
-    this.limit = limit;
-  }
-
-  @Override
-  public Object key(String host) {
-    return host + ":443";
+    this.create = key -> Bulkhead.of(limit);
   }
 
   @Override
   public Object acquire(Object key) throws InterruptedException {
-    Bulkhead<Object> bulkhead = bulkheads.get(key);
-    if (bulkhead == null) {
-      bulkhead = bulkheads.computeIfAbsent((String) key, k -> Bulkhead.of(limit));
-    }
+    Bulkhead<Object> bulkhead = HostGate.perHost(bulkheads, key, create);
     bulkhead.acquirePermit();
     return bulkhead;
   }

@@ -20,11 +20,6 @@ final class GuavaStripedGate implements HostGate {
     striped = Striped.lazyWeakSemaphore(STRIPES, limit);
   }
 
-  @Override
-  public Object key(String host) {
-    return host + ":443";
-  }
-
   /** Skips hosts whose stripe an earlier host already took, so each key has its own permits. */
   @Override
   public Object[] distinctKeys(int count) {

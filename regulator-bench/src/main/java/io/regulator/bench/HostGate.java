@@ -1,5 +1,8 @@
 package io.regulator.bench;
 
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
 /**
  * The one shape every contender is measured through: take one slot of a host, give it back.
  *
@@ -12,8 +15,24 @@ package io.regulator.bench;
  */
 public interface HostGate extends AutoCloseable {
 
-  /** The contender's key for {@code host} (port 443); built once per host, not measured. */
-  Object key(String host);
+  /**
+   * The contender's key for {@code host} (port 443); built once per host, not measured. By
+   * default {@code host:443}, the string a map of per-host entries is keyed by.
+   */
+  default Object key(String host) {
+    return host + ":443";
+  }
+
+  /**
+   * The entry of {@code key} in a peer's map of per-host entries, created on first use. {@code
+   * get} first: {@code computeIfAbsent} would lock the bin when the host is not its head. Pass a
+   * {@code create} held in a field, so that a hit allocates nothing.
+   */
+  static <V> V perHost(ConcurrentHashMap<String, V> entries, Object key,
+      Function<String, V> create) {
+    V entry = entries.get(key);
+    return (entry != null) ? entry : entries.computeIfAbsent((String) key, create);
+  }
 
   /** Takes one slot of the host behind {@code key}, waiting if none is free. */
   Object acquire(Object key) throws InterruptedException;

@@ -7,6 +7,7 @@ import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Netflix concurrency-limits: one {@link SimpleLimiter} with a {@link FixedLimit} per host in a
@@ -17,22 +18,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class NetflixLimiterGate implements HostGate {
   private final ConcurrentHashMap<String, Limiter<Void>> limiters = new ConcurrentHashMap<>();
   private final int limit;
+  private final Function<String, Limiter<Void>> create = key -> newLimiter();
 
   NetflixLimiterGate(int limit) {
     this.limit = limit;
   }
 
   @Override
-  public Object key(String host) {
-    return host + ":443";
-  }
-
-  @Override
   public Object acquire(Object key) {
-    Limiter<Void> limiter = limiters.get(key);
-    if (limiter == null) {
-      limiter = limiters.computeIfAbsent((String) key, k -> newLimiter());
-    }
+    Limiter<Void> limiter = HostGate.perHost(limiters, key, create);
     Optional<Limiter.Listener> listener = limiter.acquire(null);
     if (listener.isEmpty()) {
       throw new IllegalStateException("BlockingLimiter gave up on " + key);

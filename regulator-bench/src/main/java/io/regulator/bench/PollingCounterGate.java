@@ -2,6 +2,7 @@ package io.regulator.bench;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The Erlang-client style: a {@code ConcurrentHashMap<String, AtomicInteger>} of in-use counts;
@@ -11,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PollingCounterGate implements HostGate {
   static final long POLL_MILLIS = 10;
 
+  private static final Function<String, AtomicInteger> NEW_COUNT = key -> new AtomicInteger();
+
   private final ConcurrentHashMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
   private final int limit;
 
@@ -19,16 +22,8 @@ final class PollingCounterGate implements HostGate {
   }
 
   @Override
-  public Object key(String host) {
-    return host + ":443";
-  }
-
-  @Override
   public Object acquire(Object key) throws InterruptedException {
-    AtomicInteger count = counts.get(key);
-    if (count == null) {
-      count = counts.computeIfAbsent((String) key, k -> new AtomicInteger());
-    }
+    AtomicInteger count = HostGate.perHost(counts, key, NEW_COUNT);
     for (; ; ) {
       int now = count.get();
       if (now < limit) {

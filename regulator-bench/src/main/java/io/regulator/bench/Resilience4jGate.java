@@ -23,11 +23,6 @@ final class Resilience4jGate implements HostGate {
   }
 
   @Override
-  public Object key(String host) {
-    return host + ":443";
-  }
-
-  @Override
   public Object acquire(Object key) {
     Bulkhead bulkhead = registry.bulkhead((String) key);
     bulkhead.acquirePermission();

@@ -2,6 +2,7 @@ package io.regulator.bench;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 
 /**
  * The floor: a {@code ConcurrentHashMap<String, Semaphore>} of fair semaphores, the least code
@@ -9,24 +10,15 @@ import java.util.concurrent.Semaphore;
  */
 final class SemaphoreMapGate implements HostGate {
   private final ConcurrentHashMap<String, Semaphore> semaphores = new ConcurrentHashMap<>();
-  private final int limit;
+  private final Function<String, Semaphore> create;
 
   SemaphoreMapGate(int limit) {
-    this.limit = limit;
-  }
-
-  @Override
-  public Object key(String host) {
-    return host + ":443";
+    this.create = key -> new Semaphore(limit, true);
   }
 
   @Override
   public Object acquire(Object key) throws InterruptedException {
-    // get() first: computeIfAbsent would lock the bin when the host is not its head.
-    Semaphore semaphore = semaphores.get(key);
-    if (semaphore == null) {
-      semaphore = semaphores.computeIfAbsent((String) key, k -> new Semaphore(limit, true));
-    }
+    Semaphore semaphore = HostGate.perHost(semaphores, key, create);
     semaphore.acquire();
     return semaphore;
   }
