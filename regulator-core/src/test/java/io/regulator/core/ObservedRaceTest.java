@@ -1,5 +1,6 @@
 package io.regulator.core;
 
+import static io.regulator.core.Races.race;
 import static io.regulator.core.RegulatorMeters.POOL;
 import static io.regulator.core.RegulatorMeters.POOL_IN_USE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,8 +16,6 @@ import io.regulator.RegulatedPool;
 import io.regulator.RegulatorListener;
 import io.regulator.Slot;
 import java.time.Duration;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -25,26 +24,6 @@ import org.junit.jupiter.api.Test;
 class ObservedRaceTest {
   private static final HostKey HOST = HostKey.of("race.example", 80);
   private static final int ROUNDS = 1_000;
-
-  private static void race(Runnable first, Runnable second) throws Exception {
-    var barrier = new CyclicBarrier(2);
-    var failure = new AtomicReference<Throwable>();
-    Thread other = new Thread(() -> {
-      try {
-        barrier.await(10, TimeUnit.SECONDS);
-        second.run();
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    });
-    other.start();
-    barrier.await(10, TimeUnit.SECONDS);
-    first.run();
-    other.join(10_000);
-    if (failure.get() != null) {
-      throw new AssertionError(failure.get());
-    }
-  }
 
   @Test
   void poolRebuiltWhileItsOldCloseRuns_keepsItsGauge() throws Exception {

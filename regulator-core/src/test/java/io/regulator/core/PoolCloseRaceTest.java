@@ -1,5 +1,6 @@
 package io.regulator.core;
 
+import static io.regulator.core.Races.race;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +11,6 @@ import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -19,26 +18,6 @@ import org.junit.jupiter.api.Test;
 class PoolCloseRaceTest {
   private static final HostKey HOST = HostKey.of("race.example", 80);
   private static final int ROUNDS = 2_000;
-
-  private static void race(Runnable first, Runnable second) throws Exception {
-    var barrier = new CyclicBarrier(2);
-    var failure = new AtomicReference<Throwable>();
-    Thread other = new Thread(() -> {
-      try {
-        barrier.await(10, TimeUnit.SECONDS);
-        second.run();
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    });
-    other.start();
-    barrier.await(10, TimeUnit.SECONDS);
-    first.run();
-    other.join(10_000);
-    if (failure.get() != null) {
-      throw new AssertionError(failure.get());
-    }
-  }
 
   @Test
   void everyConcurrentClose_returnsOnlyOnceTheSlotsAreBack() throws Exception {
