@@ -1,6 +1,8 @@
 package io.regulator.http;
 
 import io.regulator.RegulatorException;
+import io.regulator.http.internal.Checks;
+import io.regulator.http.internal.Failures;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -125,7 +127,7 @@ public final class RetryPolicy {
    * {@link ExecutionException} are looked through.
    */
   public boolean retriesFailure(Throwable failure) {
-    return retryOnFailure.test(unwrap(failure));
+    return retryOnFailure.test(Failures.unwrap(Objects.requireNonNull(failure, "failure")));
   }
 
   /**
@@ -167,7 +169,7 @@ public final class RetryPolicy {
 
   /** The default failure test; see {@link #retriesFailure(Throwable)}. */
   public static boolean isConnectionFailure(Throwable failure) {
-    Throwable t = unwrap(failure);
+    Throwable t = Failures.unwrap(Objects.requireNonNull(failure, "failure"));
     if (t instanceof RegulatorException) {
       return false;
     }
@@ -184,14 +186,6 @@ public final class RetryPolicy {
       return false;
     }
     return t instanceof IOException;
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    Throwable t = Objects.requireNonNull(failure, "failure");
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   @Override
@@ -224,21 +218,13 @@ public final class RetryPolicy {
 
     /** The first backoff's upper bound. Default 100 ms. */
     public Builder baseDelay(Duration baseDelay) {
-      Objects.requireNonNull(baseDelay, "baseDelay");
-      if (baseDelay.isNegative()) {
-        throw new IllegalArgumentException("baseDelay < 0: " + baseDelay);
-      }
-      this.baseDelay = baseDelay;
+      this.baseDelay = Checks.nonNegative(baseDelay, "baseDelay");
       return this;
     }
 
     /** The longest wait between attempts, {@code Retry-After} included. Default 60 s. */
     public Builder maxDelay(Duration maxDelay) {
-      Objects.requireNonNull(maxDelay, "maxDelay");
-      if (maxDelay.isNegative()) {
-        throw new IllegalArgumentException("maxDelay < 0: " + maxDelay);
-      }
-      this.maxDelay = maxDelay;
+      this.maxDelay = Checks.nonNegative(maxDelay, "maxDelay");
       return this;
     }
 

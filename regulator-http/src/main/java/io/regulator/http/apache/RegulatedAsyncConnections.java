@@ -3,6 +3,7 @@ package io.regulator.http.apache;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import io.regulator.http.internal.Checks;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
@@ -45,10 +46,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
       AsyncClientConnectionManager delegate, RegulatedPool pool, Duration acquireTimeout) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
     this.pool = Objects.requireNonNull(pool, "pool");
-    Objects.requireNonNull(acquireTimeout, "acquireTimeout");
-    if (acquireTimeout.isNegative()) {
-      throw new IllegalArgumentException("acquireTimeout < 0: " + acquireTimeout);
-    }
+    Checks.nonNegative(acquireTimeout, "acquireTimeout");
     if (delegate instanceof RegulatedAsyncConnections) {
       throw new IllegalArgumentException("delegate is already regulated: " + delegate);
     }

@@ -3,6 +3,7 @@ package io.regulator.http.apache;
 import io.regulator.HostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.SlotLeak;
+import io.regulator.http.internal.Checks;
 import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -129,14 +130,6 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     return (endpoint instanceof SlotEndpoint) ? ((SlotEndpoint) endpoint).inner() : endpoint;
   }
 
-  HttpClientConnectionManager wrapped() {
-    return delegate;
-  }
-
-  RegulatedPool regulatedPool() {
-    return pool;
-  }
-
   Duration acquireTimeout() {
     return acquireTimeout;
   }
@@ -184,11 +177,7 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
      * disabled; otherwise that timeout bounds the slot wait and the lease together. Default 30 s.
      */
     public Builder acquireTimeout(Duration acquireTimeout) {
-      Objects.requireNonNull(acquireTimeout, "acquireTimeout");
-      if (acquireTimeout.isNegative()) {
-        throw new IllegalArgumentException("acquireTimeout < 0: " + acquireTimeout);
-      }
-      this.acquireTimeout = acquireTimeout;
+      this.acquireTimeout = Checks.nonNegative(acquireTimeout, "acquireTimeout");
       return this;
     }
 

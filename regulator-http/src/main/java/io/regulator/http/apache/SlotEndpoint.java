@@ -37,7 +37,7 @@ final class SlotEndpoint extends ConnectionEndpoint {
     this.inner = inner;
     this.slot = slot;
     this.leakWatch = connections.leakWatch().watch(this,
-        new Reclaim(connections.wrapped(), inner, slot, connections.leakWatch(), acquiredAt, site));
+        new Reclaim(connections.delegate(), inner, slot, connections.leakWatch(), acquiredAt, site));
   }
 
   ConnectionEndpoint inner() {

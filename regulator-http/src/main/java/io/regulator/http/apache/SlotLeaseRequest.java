@@ -65,7 +65,7 @@ final class SlotLeaseRequest implements LeaseRequest {
     long start = System.nanoTime();
     HostKey key = RegulatedConnections.keyOf(route);
     LeakWatch leakWatch = connections.leakWatch();
-    Throwable site = leakWatch.acquisitionSite(key, connections.regulatedPool().name());
+    Throwable site = leakWatch.acquisitionSite(key, connections.pool().name());
     Slot slot = acquireSlot(key, bounded ? bound.toDuration() : connections.acquireTimeout());
     long acquiredAt = leakWatch.now();
     try {
@@ -74,7 +74,7 @@ final class SlotLeaseRequest implements LeaseRequest {
         long left = bound.toMilliseconds() - Duration.ofNanos(System.nanoTime() - start).toMillis();
         remaining = Timeout.ofMilliseconds(Math.max(1, left));
       }
-      LeaseRequest inner = connections.wrapped().lease(id, route, remaining, state);
+      LeaseRequest inner = connections.delegate().lease(id, route, remaining, state);
       leasing = inner;
       if (cancelled) {
         inner.cancel();
@@ -89,7 +89,7 @@ final class SlotLeaseRequest implements LeaseRequest {
 
   private Slot acquireSlot(HostKey key, Duration wait)
       throws InterruptedException, ExecutionException, TimeoutException {
-    CompletableFuture<Slot> future = connections.regulatedPool().acquireAsync(key, wait);
+    CompletableFuture<Slot> future = connections.pool().acquireAsync(key, wait);
     acquiring = future;
     if (cancelled) {
       future.cancel(false);

@@ -1,6 +1,7 @@
 package io.regulator.http.jdk;
 
 import io.regulator.Slot;
+import io.regulator.http.RetryPolicy;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
@@ -14,19 +15,14 @@ final class Exchange {
   private final Slot slot;
   /** Whether a retryable status may be swallowed and retried; false on the last attempt. */
   private final boolean mayRetry;
-  private final RetryDecision decision;
+  /** Decides, from the response head, whether this attempt's status is to be retried. */
+  private final RetryPolicy retry;
   private volatile boolean retrying;
 
-  /** Decides, from the response head, whether this attempt's status is to be retried. */
-  @FunctionalInterface
-  interface RetryDecision {
-    boolean retries(int status);
-  }
-
-  Exchange(Slot slot, boolean mayRetry, RetryDecision decision) {
+  Exchange(Slot slot, boolean mayRetry, RetryPolicy retry) {
     this.slot = slot;
     this.mayRetry = mayRetry;
-    this.decision = decision;
+    this.retry = retry;
   }
 
   /** Wraps the caller's handler: the slot is given back when the body ends. */
@@ -35,7 +31,7 @@ final class Exchange {
   }
 
   private <T> BodySubscriber<T> subscriber(ResponseInfo info, BodyHandler<T> callers) {
-    if (mayRetry && decision.retries(info.statusCode())) {
+    if (mayRetry && retry.retriesStatus(info.statusCode())) {
       retrying = true;
       // Drain, don't close: the connection goes back to the JDK's pool for the next attempt.
       return new SlotBodySubscriber<>(BodySubscribers.replacing(null), this);

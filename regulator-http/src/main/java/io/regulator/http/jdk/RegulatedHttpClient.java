@@ -5,6 +5,8 @@ import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.http.RetryPolicy;
 import io.regulator.http.Sleeper;
+import io.regulator.http.internal.Checks;
+import io.regulator.http.internal.Failures;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.CookieHandler;
@@ -19,8 +21,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -97,13 +97,14 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
     String method = request.method();
     for (int attempt = 1; ; attempt++) {
       Slot slot = pool.acquire(key, acquireTimeout);
-      Exchange exchange = new Exchange(slot, retry.allowsAnotherAttempt(method, attempt), retry::retriesStatus);
+      boolean mayRetry = retry.allowsAnotherAttempt(method, attempt);
+      Exchange exchange = new Exchange(slot, mayRetry, retry);
       HttpResponse<T> response;
       try {
         response = delegate.send(request, exchange.handler(handler));
       } catch (IOException e) {
         exchange.release();
-        if (retry.allowsAnotherAttempt(method, attempt) && retry.retriesFailure(e)) {
+        if (mayRetry && retry.retriesFailure(e)) {
           Sleeper.await(retry.sleeper(), retry.backoff(attempt));
           continue;
         }
@@ -192,7 +193,7 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       track(acquiring);
       acquiring.whenComplete((slot, failure) -> {
         if (failure != null) {
-          result.completeExceptionally(unwrap(failure));
+          result.completeExceptionally(Failures.unwrap(failure));
         } else if (result.isDone()) {
           slot.release();
         } else {
@@ -204,7 +205,7 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
     private void exchange(int attempt, Slot slot) {
       String method = request.method();
       boolean mayRetry = retry.allowsAnotherAttempt(method, attempt);
-      Exchange exchange = new Exchange(slot, mayRetry, retry::retriesStatus);
+      Exchange exchange = new Exchange(slot, mayRetry, retry);
       CompletableFuture<HttpResponse<T>> sending;
       try {
         sending = (push == null)
@@ -219,7 +220,7 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       sending.whenComplete((response, error) -> {
         if (error != null) {
           exchange.release();
-          Throwable cause = unwrap(error);
+          Throwable cause = Failures.unwrap(error);
           if (mayRetry && retry.retriesFailure(cause)) {
             pause(retry.backoff(attempt), attempt);
           } else {
@@ -239,20 +240,12 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       track(waiting);
       waiting.whenComplete((ignored, failure) -> {
         if (failure != null) {
-          result.completeExceptionally(unwrap(failure));
+          result.completeExceptionally(Failures.unwrap(failure));
         } else {
           attempt(attempt + 1);
         }
       });
     }
-  }
-
-  private static Throwable unwrap(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   /**
@@ -355,11 +348,7 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
 
     /** How long a request waits for a slot of its host. Default 30 s, as the core's default. */
     public Builder acquireTimeout(Duration acquireTimeout) {
-      Objects.requireNonNull(acquireTimeout, "acquireTimeout");
-      if (acquireTimeout.isNegative()) {
-        throw new IllegalArgumentException("acquireTimeout < 0: " + acquireTimeout);
-      }
-      this.acquireTimeout = acquireTimeout;
+      this.acquireTimeout = Checks.nonNegative(acquireTimeout, "acquireTimeout");
       return this;
     }
 
