@@ -127,8 +127,8 @@ final class HostLeases {
   @GuardedBy("lock")
   private boolean sharedThisOutage;
 
-  @GuardedBy("lock")
-  private boolean retired;
+  /** Written under {@code lock}; volatile so that a lookup can skip a retired entry without it. */
+  private volatile boolean retired;
 
   /** How long after a failed acquire the callers still queued (LOCAL_SHARE) get another. */
   private static final long RETRY_AFTER_ERROR_MILLIS = 100;
@@ -819,12 +819,7 @@ final class HostLeases {
   }
 
   boolean isRetired() {
-    lock.lock();
-    try {
-      return retired;
-    } finally {
-      lock.unlock();
-    }
+    return retired;
   }
 
   /** Stops watching the limit; leases out are returned by their holders. */

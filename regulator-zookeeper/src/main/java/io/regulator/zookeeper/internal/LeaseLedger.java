@@ -85,7 +85,7 @@ final class LeaseLedger {
 
   private Slot awaitPermit(HostKey key, Slot localSlot, long start, long deadline)
       throws InterruptedException {
-    LeaseRequest request = new LeaseRequest(runtime.now(), deadline);
+    LeaseRequest request = new LeaseRequest(deadline);
     pending.add(request);
     try {
       requireOpen();
@@ -222,7 +222,7 @@ final class LeaseLedger {
 
   private void awaitPermitAsync(HostKey key, Slot localSlot, long start, long deadline,
       CompletableFuture<Slot> result) {
-    LeaseRequest request = new LeaseRequest(runtime.now(), deadline);
+    LeaseRequest request = new LeaseRequest(deadline);
     pending.add(request);
     HostLeases host;
     try {

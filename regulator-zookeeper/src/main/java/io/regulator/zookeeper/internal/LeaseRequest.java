@@ -35,9 +35,6 @@ final class LeaseRequest {
   /** When the caller gives up, on the regulator's ticker. */
   final long deadline;
 
-  /** When the caller started waiting for its permit, on the regulator's ticker. */
-  final long enqueuedAt;
-
   final CompletableFuture<FleetPermit> done = new CompletableFuture<>();
 
   @SuppressWarnings("unused") // through STATE
@@ -52,8 +49,7 @@ final class LeaseRequest {
   /** The host that queued this request; set before it is queued. */
   volatile HostLeases host;
 
-  LeaseRequest(long enqueuedAt, long deadline) {
-    this.enqueuedAt = enqueuedAt;
+  LeaseRequest(long deadline) {
     this.deadline = deadline;
   }
 

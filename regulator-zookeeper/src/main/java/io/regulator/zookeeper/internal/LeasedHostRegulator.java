@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * per host for the fleet cap. See {@link HostLeases} for the concurrency design.
  *
  * <p>Thread-safe. Opening and closing race safely with {@link #close()}: a pool registers before
- * it checks {@code closed}, and close sets {@code closed} before it walks the pools, so every pool
- * is either refused or closed.
+ * it checks {@code runtime.isClosed()}, and close marks the runtime closed before it walks the
+ * pools, so every pool is either refused or closed.
  */
 public final class LeasedHostRegulator implements FleetHostRegulator {
   /** One cleaner thread for every fleet regulator's pools. */
@@ -39,7 +39,6 @@ public final class LeasedHostRegulator implements FleetHostRegulator {
   final HostLeaseTable table;
   private final HostRegulator local;
   private final ConcurrentMap<String, LeaseLedger> pools = new ConcurrentHashMap<>();
-  private volatile boolean closed;
 
   /** A fleet regulator with these settings; starts following the client's connection at once. */
   public LeasedHostRegulator(FleetSettings settings) {
@@ -62,13 +61,13 @@ public final class LeasedHostRegulator implements FleetHostRegulator {
   @Override
   public RegulatedPool newPool(String name) {
     Objects.requireNonNull(name, "name");
-    if (closed) {
+    if (runtime.isClosed()) {
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
     RegulatedPool localPool = local.newPool(name); // validates the name and its uniqueness
     LeaseLedger ledger = new LeaseLedger(name, localPool, this);
     pools.put(name, ledger);
-    if (closed) {
+    if (runtime.isClosed()) {
       shutdown(ledger, false);
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
@@ -187,7 +186,6 @@ public final class LeasedHostRegulator implements FleetHostRegulator {
    */
   @Override
   public void close() {
-    closed = true;
     runtime.markClosed();
     for (LeaseLedger ledger : pools.values()) {
       shutdown(ledger, false);

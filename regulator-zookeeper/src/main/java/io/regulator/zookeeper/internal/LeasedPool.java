@@ -26,10 +26,14 @@ final class LeasedPool implements RegulatedPool {
   private final LeasedHostRegulator regulator;
   private final Cleaner.Cleanable cleanable;
 
+  /** The regulator's default acquire timeout, converted once: {@code acquire(key)} is hot. */
+  private final long defaultTimeoutNanos;
+
   LeasedPool(LeaseLedger ledger, LeasedHostRegulator regulator, Cleaner cleaner) {
     this.ledger = ledger;
     this.regulator = regulator;
     this.cleanable = cleaner.register(this, new Reclaimer(ledger, regulator));
+    this.defaultTimeoutNanos = toNanos(ledger.runtime.settings.acquireTimeout());
   }
 
   @Override
@@ -39,7 +43,8 @@ final class LeasedPool implements RegulatedPool {
 
   @Override
   public Slot acquire(HostKey key) throws InterruptedException {
-    return acquire(key, ledger.runtime.settings.acquireTimeout());
+    Objects.requireNonNull(key, "key");
+    return ledger.acquire(key, defaultTimeoutNanos);
   }
 
   @Override
