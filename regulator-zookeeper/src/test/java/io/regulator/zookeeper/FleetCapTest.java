@@ -23,6 +23,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
@@ -103,6 +106,49 @@ class FleetCapTest {
     a1.release();
     a2.release();
     b1.release();
+  }
+
+  /**
+   * A pool that nothing references but the thread waiting in its own {@code acquire} is in use,
+   * not leaked: once the JIT compiled {@code acquire}, the pool is dead in that frame while the
+   * caller waits, and only a reachability fence keeps its cleaner from closing it then (the core's
+   * {@code UnreachablePoolScenarioTest} proves the same of local pools).
+   */
+  @Test
+  void poolReachableOnlyFromItsOwnWaitingAcquire_isNotClosedUnderIt() throws Exception {
+    FleetNode a = node("a", 2, 10);
+    // Get acquire compiled, its waiting path included: a free host, then a full one where a
+    // nanosecond's timeout queues, gives up and leaves at once.
+    for (int i = 0; i < 10_000; i++) {
+      a.pool.acquire(HOST, LONG).release();
+    }
+    Slot first = a.pool.acquire(HOST, LONG);
+    Slot second = a.pool.acquire(HOST, LONG);
+    for (int i = 0; i < 10_000; i++) {
+      assertThrows(SlotTimeoutException.class, () -> a.pool.acquire(HOST, Duration.ofNanos(1)));
+    }
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    try {
+      Future<Slot> waiter = threads.submit(() -> a.regulator.newPool("in-use").acquire(HOST, LONG));
+      soon().until(() -> a.regulator.waiting(HOST) == 1);
+      // Two pools leaked one after the other: once both are reported, collections have run and
+      // the cleaner has worked through what they found.
+      for (String canary : List.of("canary-1", "canary-2")) {
+        a.regulator.newPool(canary);
+        await().atMost(60, SECONDS).until(() -> {
+          System.gc();
+          return a.events.contains("closed:" + canary + ":0:true");
+        });
+      }
+      assertFalse(a.events.stream().anyMatch(event -> event.startsWith("closed:in-use")),
+          "the pool was closed while its caller waited in acquire: " + a.events);
+      assertEquals(1, a.regulator.waiting(HOST), "the waiting caller must still be waiting");
+      assertTrue(first.release());
+      assertTrue(waiter.get(10, SECONDS).release());
+      assertTrue(second.release());
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.regulator.HostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,13 +45,24 @@ final class LeasedPool implements RegulatedPool {
   @Override
   public Slot acquire(HostKey key) throws InterruptedException {
     Objects.requireNonNull(key, "key");
-    return ledger.acquire(key, defaultTimeoutNanos);
+    try {
+      return ledger.acquire(key, defaultTimeoutNanos);
+    } finally {
+      Reference.reachabilityFence(this); // see acquire(key, timeout)
+    }
   }
 
   @Override
   public Slot acquire(HostKey key, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(key, "key");
-    return ledger.acquire(key, toNanos(timeout));
+    try {
+      return ledger.acquire(key, toNanos(timeout));
+    } finally {
+      // Nothing in the regulator references this handle, so that its Cleaner can run; without
+      // the fence, `this` is dead during the wait and the GC could close the pool under its own
+      // waiting caller (`newPool("x").acquire(key)`).
+      Reference.reachabilityFence(this);
+    }
   }
 
   @Override
