@@ -1,9 +1,11 @@
 package io.regulator.spring.boot.autoconfigure;
 
+import io.regulator.RegulatedPool;
 import io.regulator.http.apache.RegulatedConnections;
 import java.lang.reflect.Field;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.io.HttpClientConnectionManager;
+import org.apache.hc.core5.io.CloseMode;
 import org.springframework.boot.http.client.HttpComponentsClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFactoryBuilderCustomizer;
 
@@ -42,7 +44,10 @@ final class HttpComponentsRegulation
     if (manager == null || manager instanceof RegulatedConnections) {
       return;
     }
-    client.setConnectionManager(RegulatedConnections.wrap(manager, pools.open(POOL)));
+    RegulatedPool pool = pools.open(POOL);
+    RegulatedConnections regulated = RegulatedConnections.wrap(manager, pool);
+    pools.ownedBy(pool, () -> regulated.close(CloseMode.IMMEDIATE));
+    client.setConnectionManager(regulated);
   }
 
   private static HttpClientConnectionManager currentManager(HttpClientBuilder client) {
