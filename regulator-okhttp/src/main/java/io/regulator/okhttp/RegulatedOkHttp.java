@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
@@ -73,6 +75,24 @@ public final class RegulatedOkHttp implements AutoCloseable {
   /** The pool this client's slots come from. */
   public RegulatedPool pool() {
     return pool;
+  }
+
+  /**
+   * Enqueues {@code call}, a call of {@link #client()} (or of a client derived from it), taking its
+   * slot first without any thread waiting: only once the slot is granted does the call go to
+   * OkHttp's dispatcher. A plain {@code call.enqueue} waits for the slot on a dispatcher thread
+   * instead, and meanwhile counts against the dispatcher's {@code maxRequests}. With this, raise the
+   * dispatcher's {@code maxRequestsPerHost} to at least the host's limit, or granted calls queue in
+   * the dispatcher holding slots that carry nothing. A call that gets no slot fails on the
+   * dispatcher's executor with {@link SlotUnavailableException}; cancelling the call ends the wait
+   * (at once on OkHttp 5; on OkHttp 4 when the slot comes, which then goes straight back).
+   *
+   * @throws IllegalStateException if the call was executed or enqueued already
+   */
+  public void enqueue(Call call, Callback callback) {
+    Objects.requireNonNull(call, "call");
+    Objects.requireNonNull(callback, "callback");
+    slots.enqueue(call, callback, client.dispatcher().executorService());
   }
 
   /** Whether {@link #close()} has been called. */

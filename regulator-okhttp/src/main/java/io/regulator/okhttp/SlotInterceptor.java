@@ -12,9 +12,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -37,6 +41,11 @@ final class SlotInterceptor implements Interceptor {
   private final RegulatedPool pool;
   private final Duration acquireTimeout;
   private final LeakWatch leakWatch;
+  /**
+   * Slots granted to calls of {@link #enqueue} before OkHttp's dispatcher runs them; each entry is
+   * taken by the call's first pass through {@link #intercept}, or given back by its callback.
+   */
+  private final ConcurrentHashMap<Call, Slot> granted = new ConcurrentHashMap<>();
   /** Every lease whose slot is held now; closing the client cancels their calls. */
   private final Set<Lease> active = ConcurrentHashMap.newKeySet();
   /** Set once by {@link #cancelAll()}; a lease taken after it is given back and its call failed. */
@@ -54,13 +63,23 @@ final class SlotInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     Call call = chain.call();
+    Slot pregranted = granted.isEmpty() ? null : granted.remove(call);
+    HostKey key = keyOf(request.url());
+    if (pregranted != null && (pregranted.isReleased() || !pregranted.key().equals(key))) {
+      // Taken back by the pool's close, or an interceptor of the application's sent the call
+      // elsewhere, whose host's slot is needed.
+      pregranted.release();
+      pregranted = null;
+    }
     if (call.isCanceled()) {
+      if (pregranted != null) {
+        pregranted.release();
+      }
       throw new IOException("Canceled");
     }
-    HostKey key = keyOf(request.url());
     long acquiredAt = leakWatch.now();
     Throwable site = leakWatch.acquisitionSite(key, pool.name(), describe(request));
-    Lease lease = new Lease(acquire(call, key), call, active);
+    Lease lease = new Lease(pregranted != null ? pregranted : acquire(call, key), call, active);
     if (closing) {
       lease.release();
       throw new SlotUnavailableException(new PoolClosedException(pool.name()));
@@ -125,6 +144,96 @@ final class SlotInterceptor implements Interceptor {
       }
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a slot of " + key);
+    }
+  }
+
+  /**
+   * Takes a slot for {@code call} without a thread waiting, and only then enqueues it: a call
+   * queued for a slot holds no dispatcher thread. {@code callbacks} runs the callback of a call
+   * that got no slot (OkHttp runs the others on its dispatcher threads, as usual).
+   */
+  void enqueue(Call call, Callback callback, Executor callbacks) {
+    if (call.isExecuted()) {
+      throw new IllegalStateException("Already Executed");
+    }
+    HostKey key = keyOf(call.request().url());
+    CompletableFuture<Slot> granting;
+    try {
+      Optional<Slot> free = pool.tryAcquire(key);
+      granting = free.isPresent()
+          ? CompletableFuture.completedFuture(free.get()) : pool.acquireAsync(key, acquireTimeout);
+    } catch (RegulatorException e) {
+      fail(callbacks, call, callback, new SlotUnavailableException(e));
+      return;
+    }
+    if (!granting.isDone()) {
+      CancelSignal.cancelOnCancel(call, granting);
+    }
+    granting.whenComplete((slot, failure) -> {
+      if (failure != null) {
+        fail(callbacks, call, callback, waitFailure(failure, key));
+        return;
+      }
+      granted.put(call, slot);
+      try {
+        call.enqueue(new GrantedCallback(callback));
+      } catch (RuntimeException | Error e) {
+        giveBackGranted(call);
+        fail(callbacks, call, callback, new IOException("enqueue failed: " + e, e));
+      }
+    });
+  }
+
+  private static void fail(Executor callbacks, Call call, Callback callback, IOException failure) {
+    Runnable report = () -> callback.onFailure(call, failure);
+    try {
+      callbacks.execute(report);
+    } catch (RejectedExecutionException shutDown) {
+      report.run();
+    }
+  }
+
+  private static IOException waitFailure(Throwable failure, HostKey key) {
+    Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
+        ? failure.getCause() : failure;
+    if (cause instanceof CancellationException) {
+      return new IOException("Canceled", cause);
+    }
+    if (cause instanceof RegulatorException) {
+      return new SlotUnavailableException((RegulatorException) cause);
+    }
+    return new IOException("waiting for a slot of " + key + " failed", cause);
+  }
+
+  private void giveBackGranted(Call call) {
+    Slot unused = granted.remove(call);
+    if (unused != null) {
+      unused.release();
+    }
+  }
+
+  /**
+   * Gives back a granted slot that no pass through the interceptor took: the call failed before
+   * it (rejected by a shut-down dispatcher, cancelled), or an interceptor of the application's
+   * answered it without going on.
+   */
+  private final class GrantedCallback implements Callback {
+    private final Callback callback;
+
+    GrantedCallback(Callback callback) {
+      this.callback = callback;
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      giveBackGranted(call);
+      callback.onFailure(call, e);
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) throws IOException {
+      giveBackGranted(call);
+      callback.onResponse(call, response);
     }
   }
 
