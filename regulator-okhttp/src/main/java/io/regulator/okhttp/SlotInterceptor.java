@@ -63,8 +63,9 @@ final class SlotInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     Call call = chain.call();
-    Slot pregranted = granted.isEmpty() ? null : granted.remove(call);
+    // The key first: if it fails, a slot granted by enqueue stays in the map for the callback.
     HostKey key = keyOf(request.url());
+    Slot pregranted = granted.isEmpty() ? null : granted.remove(call);
     if (pregranted != null && (pregranted.isReleased() || !pregranted.key().equals(key))) {
       // Taken back by the pool's close, or an interceptor of the application's sent the call
       // elsewhere, whose host's slot is needed.
@@ -156,8 +157,14 @@ final class SlotInterceptor implements Interceptor {
     if (call.isExecuted()) {
       throw new IllegalStateException("Already Executed");
     }
-    HostKey key = keyOf(call.request().url());
+    HostKey key;
     CompletableFuture<Slot> granting;
+    try {
+      key = keyOf(call.request().url());
+    } catch (IOException e) {
+      fail(callbacks, call, callback, e);
+      return;
+    }
     try {
       Optional<Slot> free = pool.tryAcquire(key);
       granting = free.isPresent()
@@ -237,7 +244,7 @@ final class SlotInterceptor implements Interceptor {
     }
   }
 
-  private HostKey keyOf(HttpUrl url) {
+  private HostKey keyOf(HttpUrl url) throws IOException {
     String host = url.host();
     int port = url.port();
     LastKey last = lastKey;
@@ -245,7 +252,14 @@ final class SlotInterceptor implements Interceptor {
       return last.key;
     }
     // OkHttp's host is canonical already (lowercase, punycode, IPv6 without brackets).
-    HostKey key = HostKey.of(host, port);
+    HostKey key;
+    try {
+      key = HostKey.of(host, port);
+    } catch (IllegalArgumentException e) {
+      // An IOException, not a crash of the dispatcher thread that runs an enqueued call.
+      throw new IOException("no regulator key for " + url.scheme() + "://" + host + ":" + port
+          + ": " + e.getMessage(), e);
+    }
     lastKey = new LastKey(host, port, key);
     return key;
   }
