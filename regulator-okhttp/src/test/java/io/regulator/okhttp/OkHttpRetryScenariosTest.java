@@ -29,9 +29,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -168,6 +171,39 @@ class OkHttpRetryScenariosTest extends OkHttpFixture {
     assertEquals(3, server.requests());
     assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(1)), gate.delays());
     assertEquals(List.of(0, 0), gate.probes());
+    assertBaseline(key);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Calls.class)
+  void aPost_andAOneShotBody_areNotRetried_andGiveTheirSlotBack(Calls calls) throws Exception {
+    HostKey key = server.key();
+    server.script((n, exchange) -> Reply.retryAfter(503, "1"));
+    GateSleeper gate = GateSleeper.open(() -> regulator.inUse(key));
+    OkHttpClient client = retrying("not-retried", RetryPolicy.builder().maxAttempts(3), gate);
+
+    Request post = new Request.Builder().url(server.uri("/post").toString())
+        .post(RequestBody.create("{}", MediaType.get("application/json"))).build();
+    assertEquals(503, calls.status(client, post).get(10, TimeUnit.SECONDS));
+    Request oneShotPut = new Request.Builder().url(server.uri("/put").toString()).put(new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return MediaType.get("text/plain");
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        sink.writeUtf8("once");
+      }
+
+      @Override
+      public boolean isOneShot() {
+        return true;
+      }
+    }).build();
+    assertEquals(503, calls.status(client, oneShotPut).get(10, TimeUnit.SECONDS));
+    assertEquals(2, server.requests());
+    assertEquals(0, gate.sleeping());
     assertBaseline(key);
   }
 
