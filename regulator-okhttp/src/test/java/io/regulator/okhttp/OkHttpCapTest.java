@@ -22,6 +22,7 @@ import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -155,6 +156,27 @@ class OkHttpCapTest extends OkHttpFixture {
       assertCanceled(result);
     }
     assertEquals(0, server.requests(), "a cancelled call never reached the server");
+    assertBaseline(key);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Calls.class)
+  void aCallTimeoutWhileWaitingForASlot_endsTheWait_onOkHttp5(Calls calls) throws Exception {
+    Assumptions.assumeTrue(CancelSignal.supported(), "OkHttp 4 cannot tell a waiting call of its timeout");
+    HostKey key = server.key();
+    regulator.setLimit(key, 1);
+    RegulatedPool holder = closeLater(regulator.newPool("holder"));
+    Slot held = holder.acquire(key);
+    OkHttpClient client = closeLater(RegulatedOkHttp.builder(
+        clientBuilder().callTimeout(Duration.ofMillis(200)), regulator.newPool("timed"))
+        .acquireTimeout(Duration.ofSeconds(30)).build()).client();
+
+    CompletableFuture<Response> result = calls.start(client.newCall(get("/never")));
+    // The call timeout cancels the call; the 30 s slot wait ends with it.
+    assertCanceled(result);
+    assertEquals(0, regulator.waiting(key));
+    held.release();
+    assertEquals(0, server.requests());
     assertBaseline(key);
   }
 
