@@ -34,6 +34,8 @@ import okhttp3.ResponseBody;
  *
  * <p>An enqueued call runs its interceptors on a dispatcher thread, so that thread waits for the
  * slot, as it waits for OkHttp's own connect; see {@code docs/okhttp.md} for why and what it costs.
+ * {@link #enqueue} takes the slot before the dispatcher sees the call instead, and leaves it in
+ * {@code granted} for the call's first pass through here.
  *
  * <p>Thread-safe.
  */
