@@ -46,7 +46,7 @@ class CapTest {
 
   @AfterAll
   static void disposeLoops() {
-    LOOPS.disposeLater().block(Duration.ofSeconds(10));
+    LOOPS.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
   }
 
   private List<String> load(ConnectionProvider first, ConnectionProvider second, int perClient) {

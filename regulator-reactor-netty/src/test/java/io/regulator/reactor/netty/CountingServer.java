@@ -1,6 +1,7 @@
 package io.regulator.reactor.netty;
 
 import io.regulator.HostKey;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -121,6 +122,6 @@ final class CountingServer implements AutoCloseable {
   @Override
   public void close() {
     server.disposeNow();
-    loops.disposeLater().block();
+    loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block();
   }
 }

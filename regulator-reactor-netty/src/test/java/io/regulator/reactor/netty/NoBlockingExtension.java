@@ -1,6 +1,8 @@
 package io.regulator.reactor.netty;
 
+import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -20,7 +22,12 @@ final class NoBlockingExtension implements BeforeAllCallback, BeforeEachCallback
   /** Class initialization runs once per JVM, whichever thread gets here first. */
   private static final class Installed {
     static {
-      BlockHound.install(builder -> builder.blockingMethodCallback(method -> {
+      BlockHound.install(builder -> builder
+          // Netty 4.2's adaptive allocator takes a StampedLock for a moment when it grows its
+          // magazines; Netty's own BlockHound integration (4.2.17) does not list it yet. Seen in the
+          // test server's allocation, not in anything of ours.
+          .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
+          .blockingMethodCallback(method -> {
         Error error = new BlockingOperationError(method);
         StringBuilder where = new StringBuilder(error.getMessage()).append(" on ").append(Thread.currentThread().getName());
         for (StackTraceElement frame : error.getStackTrace()) {
@@ -52,6 +59,9 @@ final class NoBlockingExtension implements BeforeAllCallback, BeforeEachCallback
   @Override
   public void beforeAll(ExtensionContext context) {
     install();
+    // Everything here is awaited on conditions that turn true within milliseconds.
+    Awaitility.setDefaultPollDelay(Duration.ZERO);
+    Awaitility.setDefaultPollInterval(Duration.ofMillis(2));
   }
 
   @Override

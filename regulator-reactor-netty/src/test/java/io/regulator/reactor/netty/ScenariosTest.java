@@ -76,7 +76,7 @@ class ScenariosTest {
 
   @AfterAll
   static void disposeLoops() {
-    LOOPS.disposeLater().block(Duration.ofSeconds(10));
+    LOOPS.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
   }
 
   private void limit(int perHost) {
