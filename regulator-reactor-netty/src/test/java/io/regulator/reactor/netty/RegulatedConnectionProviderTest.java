@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.ConnectionObserver;
 import reactor.netty.http.client.HttpClient;
@@ -100,6 +102,28 @@ class RegulatedConnectionProviderTest {
       held.release();
       assertEquals(0, provider.pool().inUse());
       assertEquals(0, regulator.inUse(server.key()));
+    } finally {
+      provider.disposeLater().block(Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void acquireOnAnEventLoopWhileTheHostIsFull_waitsWithoutHoldingTheEventLoop() throws Exception {
+    RegulatedConnectionProvider provider = provider("event-loop");
+    try {
+      EventLoop loop = LOOPS.onClient(false).next();
+      Slot held = holdTheOnlySlot();
+      AtomicReference<Connection> connected = new AtomicReference<>();
+      connect(provider).subscribeOn(Schedulers.fromExecutor(loop)).subscribe(connected::set);
+      await().atMost(5, TimeUnit.SECONDS).until(() -> regulator.waiting(server.key()) == 1);
+
+      assertEquals("free", loop.submit(() -> "free").get(5, TimeUnit.SECONDS), "the event loop runs other work");
+      held.release();
+
+      await().atMost(5, TimeUnit.SECONDS).until(() -> connected.get() != null);
+      assertEquals(1, provider.pool().inUse(server.key()));
+      connected.get().dispose();
+      await().atMost(5, TimeUnit.SECONDS).until(() -> provider.pool().inUse() == 0);
     } finally {
       provider.disposeLater().block(Duration.ofSeconds(10));
     }
