@@ -1,6 +1,7 @@
 package io.regulator.reactor.netty;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import io.regulator.Slot;
@@ -75,15 +76,13 @@ final class Lease implements GenericFutureListener<Future<? super Void>> {
   }
 
   /**
-   * Closes the watched channel, if any, and returns it: the provider's dispose stops the exchanges
-   * in flight. Null when no channel is known yet.
+   * Closes the watched channel, if any: the provider's dispose stops the exchanges in flight. The
+   * future completes once it closed, or failed to (an event loop already shut down rejects the
+   * close); null when no channel is known yet.
    */
-  Channel closeChannel() {
+  ChannelFuture closeChannel() {
     Channel ch = channel;
-    if (ch != null) {
-      ch.close();
-    }
-    return ch;
+    return ch == null ? null : ch.close();
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.regulator.reactor.netty;
 
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.resolver.AddressResolverGroup;
 import io.regulator.HostKey;
 import io.regulator.PoolClosedException;
@@ -168,9 +168,9 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
         disposed = true;
         List<Mono<Void>> closing = new ArrayList<>();
         for (Lease lease : live) {
-          Channel channel = lease.closeChannel();
-          if (channel != null) {
-            closing.add(Mono.create(sink -> channel.closeFuture().addListener(f -> sink.success())));
+          ChannelFuture close = lease.closeChannel();
+          if (close != null) {
+            closing.add(Mono.create(sink -> close.addListener(f -> sink.success())));
           }
         }
         closed = Mono.when(closing).then(Mono.fromRunnable(pool::close));
