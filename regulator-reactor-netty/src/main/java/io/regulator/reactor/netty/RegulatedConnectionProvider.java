@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
@@ -63,7 +64,7 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
   // Leases whose slot is held: dispose() closes their channels. Each removes itself on release.
   private final Set<Lease> live = ConcurrentHashMap.newKeySet();
   // Set once by the first dispose; acquires check it, and so does a lease that learns its channel.
-  private volatile boolean disposed;
+  private final AtomicBoolean disposed = new AtomicBoolean();
 
   private RegulatedConnectionProvider(Builder builder) {
     this.delegate = builder.delegate;
@@ -134,7 +135,7 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
   }
 
   HostKey keyOf(SocketAddress address) {
-    if (disposed) {
+    if (disposed.get()) {
       throw new PoolClosedException(pool.name());
     }
     return hostKeys.apply(address);
@@ -164,8 +165,7 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
   public Mono<Void> disposeLater() {
     return Mono.defer(() -> {
       Mono<Void> closed = Mono.empty();
-      if (!disposed) {
-        disposed = true;
+      if (disposed.compareAndSet(false, true)) {
         List<Mono<Void>> closing = new ArrayList<>();
         for (Lease lease : live) {
           ChannelFuture close = lease.closeChannel();
@@ -182,7 +182,7 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
   /** Whether {@link #dispose()} or {@link #disposeLater()} ran. */
   @Override
   public boolean isDisposed() {
-    return disposed;
+    return disposed.get();
   }
 
   @Override

@@ -16,7 +16,7 @@ public final class RetryableStatusException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int status;
-  private final transient String retryAfter;
+  private final String retryAfter;
 
   /** A retryable {@code status}; {@code retryAfter} is the header's value, or null. */
   public RetryableStatusException(int status, String retryAfter) {

@@ -33,6 +33,9 @@ import reactor.util.context.Context;
  * CAS, so a completion and a cancel racing at any instant agree on who owns the slot: the step that
  * loses the CAS gives it back. Nothing here blocks; the slot future completes on the regulator's
  * executor, or at once on the requesting thread when a slot is free.
+ *
+ * <p>Thread-safe: the subscriber's {@code request} and {@code cancel}, the slot future's completion
+ * and the wrapped provider's signals may come from different threads at once.
  */
 final class SlotAcquire extends Mono<Connection> {
   private final RegulatedConnectionProvider provider;
