@@ -79,7 +79,8 @@ final class SlotAcquire extends Mono<Connection> {
     private final CoreSubscriber<? super Connection> actual;
     // NEW, WAITING, CONNECTING, DONE or CANCELLED; moved only by CAS (see the class comment).
     private volatile int state;
-    // Written once before the CAS to WAITING's successor is attempted; read by cancel().
+    // Set once by start() when the slot is asked for; cancel() cancels it, and start() re-reads the
+    // state after setting it, so a cancel racing start() is never missed.
     private volatile CompletableFuture<Slot> future;
     // Written once before the CAS WAITING → CONNECTING; null for an unregulated address.
     private volatile Lease lease;
