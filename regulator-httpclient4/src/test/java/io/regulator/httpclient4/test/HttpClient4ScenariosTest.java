@@ -465,6 +465,40 @@ class HttpClient4ScenariosTest {
     assertBaseline(key);
   }
 
+  @Test
+  void abortMidExchange_shutsTheConnectionDown_andGivesItsSlotBackOnce() throws Exception {
+    HostKey key = server.key();
+    CompletableFuture<Void> hold = new CompletableFuture<>();
+    server.script((n, exchange) -> {
+      hold.get(10, TimeUnit.SECONDS);
+      return Reply.ok();
+    });
+    RegulatedConnections connections = connections("abort-mid");
+    CloseableHttpClient client = client(connections, RetryPolicy.defaults(), RetryPolicy.defaults(), 10_000);
+    RegulatedPool other = regulator.newPool("other");
+    closeables.add(other);
+    Slot otherSlot = other.acquire(key);
+    HttpGet get = new HttpGet(server.url("/"));
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try (CloseableHttpResponse response = client.execute(get)) {
+        failure.complete(new AssertionError("got a response: " + response.getStatusLine()));
+      } catch (Throwable t) {
+        failure.complete(t);
+      }
+    });
+    caller.start();
+    await().atMost(5, TimeUnit.SECONDS).until(() -> server.inProgress() == 1);
+    assertEquals(2, regulator.inUse(key));
+    get.abort();
+    assertInstanceOf(IOException.class, failure.get(5, TimeUnit.SECONDS));
+    assertEquals(0, connections.pool().inUse(key));
+    assertEquals(1, regulator.inUse(key), "the other pool's slot is untouched");
+    hold.complete(null);
+    otherSlot.release();
+    assertBaseline(key);
+  }
+
   // Scenario 6.
   @Test
   void neverClosedResponse_isReclaimedAndReportedWithWhereItWasAcquired() throws Exception {
