@@ -6,6 +6,7 @@ import io.regulator.http.apache.RegulatedAsyncConnections;
 import io.regulator.http.apache.RegulatedConnections;
 import io.regulator.http.jdk.RegulatedHttpClient;
 import io.regulator.okhttp.RegulatedOkHttp;
+import io.regulator.reactor.netty.RegulatedConnectionProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -13,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +34,7 @@ import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBu
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.io.CloseMode;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * Every kind of pool the project regulates, each a real client on its own {@link RegulatedPool}
@@ -126,6 +129,63 @@ enum PoolKind {
                 }
               });
           return result;
+        }
+      };
+    }
+  },
+
+  APACHE_4 {
+    @Override
+    Client open(HostRegulator regulator, String name) {
+      org.apache.http.impl.conn.PoolingHttpClientConnectionManager manager =
+          new org.apache.http.impl.conn.PoolingHttpClientConnectionManager();
+      manager.setMaxTotal(MAX_PER_POOL);
+      manager.setDefaultMaxPerRoute(MAX_PER_POOL);
+      io.regulator.httpclient4.RegulatedConnections connections =
+          io.regulator.httpclient4.RegulatedConnections.wrap(manager, regulator.newPool(name));
+      org.apache.http.impl.client.CloseableHttpClient client =
+          org.apache.http.impl.client.HttpClients.custom().setConnectionManager(connections).build();
+      ExecutorService callers = Executors.newCachedThreadPool();
+      return new Client(
+          this,
+          connections.pool(),
+          () -> {
+            client.close();
+            callers.shutdownNow();
+          }) {
+        @Override
+        CompletableFuture<String> get(URI uri) {
+          return CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return client.execute(
+                      new org.apache.http.client.methods.HttpGet(uri),
+                      response -> org.apache.http.util.EntityUtils.toString(response.getEntity()));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              },
+              callers);
+        }
+      };
+    }
+  },
+
+  REACTOR_NETTY {
+    @Override
+    Client open(HostRegulator regulator, String name) {
+      RegulatedConnectionProvider provider =
+          RegulatedConnectionProvider.wrap(
+              ConnectionProvider.builder(name)
+                  .maxConnections(MAX_PER_POOL)
+                  .pendingAcquireMaxCount(-1)
+                  .build(),
+              regulator.newPool(name));
+      reactor.netty.http.client.HttpClient client = reactor.netty.http.client.HttpClient.create(provider);
+      return new Client(this, provider.pool(), () -> provider.disposeLater().block(Duration.ofSeconds(30))) {
+        @Override
+        CompletableFuture<String> get(URI uri) {
+          return client.get().uri(uri).responseContent().aggregate().asString().toFuture();
         }
       };
     }
