@@ -12,6 +12,7 @@ import io.regulator.core.HostRegulators;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,8 +42,9 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * The chaos soak: several pools of three kinds share three loopback hosts through one regulator,
- * while workers acquire slots and send requests that the server answers with injected faults, and
+ * The chaos soak: pools of three raw kinds and of every real integration share three loopback hosts
+ * through one regulator, while workers acquire slots (raw pools) or call the real clients, which
+ * take slots themselves, and send requests that the server answers with injected faults, and
  * a chaos thread closes and rebuilds pools, shrinks and grows limits and interrupts workers. A
  * monitor checks the bounds of {@link HostWatch} continuously; the end checks that every count is
  * back to its baseline, nobody is left waiting and no thread is stuck.
@@ -55,7 +57,7 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class ChaosSoak {
   static final int HOSTS = 3;
-  static final int WORKERS = 10;
+  static final int WORKERS = 14;
   static final int MAX_WAITERS = 8;
   static final int MAX_LIMIT = 8;
   static final Duration ACQUIRE_TIMEOUT = Duration.ofMillis(50);
@@ -63,7 +65,9 @@ final class ChaosSoak {
 
   private static final ChaosPool.Kind[] KINDS = {
     ChaosPool.Kind.BLOCKING, ChaosPool.Kind.BLOCKING, ChaosPool.Kind.ASYNC,
-    ChaosPool.Kind.ASYNC, ChaosPool.Kind.TRY_FIRST
+    ChaosPool.Kind.ASYNC, ChaosPool.Kind.TRY_FIRST,
+    ChaosPool.Kind.JDK_CLIENT, ChaosPool.Kind.APACHE_CLASSIC, ChaosPool.Kind.APACHE_ASYNC,
+    ChaosPool.Kind.APACHE_4, ChaosPool.Kind.OKHTTP, ChaosPool.Kind.REACTOR_NETTY
   };
 
   private final long seed;
@@ -106,6 +110,7 @@ final class ChaosSoak {
     }
     regulator = builder.build();
     for (int i = 0; i < KINDS.length; i++) {
+      // A raw pool's plain client; a JDK_CLIENT pool's delegate, which outlives its rebuilds.
       clients[i] = HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
@@ -126,20 +131,37 @@ final class ChaosSoak {
    * One uncounted request per client and server (an unknown id, answered 410), so that the first
    * requests of the soak do not time out on class loading and connection setup.
    */
-  private void warmUp() throws IOException, InterruptedException {
-    for (HttpClient client : clients) {
+  private void warmUp() throws Exception {
+    for (int i = 0; i < KINDS.length; i++) {
       for (FaultServer server : servers) {
-        HttpRequest request = HttpRequest.newBuilder(server.uri(0))
-            .timeout(Duration.ofSeconds(BOUND_SECONDS))
-            .build();
-        client.send(request, HttpResponse.BodyHandlers.discarding());
+        if (KINDS[i].raw()) {
+          HttpRequest request = HttpRequest.newBuilder(server.uri(0))
+              .timeout(Duration.ofSeconds(BOUND_SECONDS))
+              .build();
+          clients[i].send(request, HttpResponse.BodyHandlers.discarding());
+        } else {
+          pools.get(i).real.get(server.uri(0)).answer().get(BOUND_SECONDS, TimeUnit.SECONDS);
+        }
       }
     }
   }
 
   private ChaosPool newPool(int index) {
-    String name = KINDS[index].name().toLowerCase(Locale.ROOT) + "-" + index;
-    return new ChaosPool(name, KINDS[index], regulator.newPool(name), clients[index]);
+    ChaosPool.Kind kind = KINDS[index];
+    String name = kind.name().toLowerCase(Locale.ROOT) + "-" + index;
+    RegulatedPool pool = regulator.newPool(name);
+    RealClient real = switch (kind) {
+      case BLOCKING, ASYNC, TRY_FIRST -> null;
+      case JDK_CLIENT -> RealClient.jdk(pool, clients[index]);
+      case APACHE_CLASSIC -> RealClient.apacheClassic(pool);
+      case APACHE_ASYNC -> RealClient.apacheAsync(pool);
+      case APACHE_4 -> RealClient.apache4(pool);
+      case OKHTTP -> RealClient.okhttp(pool);
+      case REACTOR_NETTY -> RealClient.reactorNetty(pool);
+    };
+    return real == null
+        ? new ChaosPool(name, kind, pool, clients[index])
+        : new ChaosPool(name, kind, real);
   }
 
   private Random random(int thread) {
@@ -197,6 +219,10 @@ final class ChaosSoak {
       report.operations.increment();
       ChaosPool pool = pools.get(random.nextInt(KINDS.length));
       HostWatch host = hosts.get(random.nextInt(HOSTS));
+      if (!pool.kind.raw()) {
+        backoffNanos = callReal(pool, host, random);
+        continue;
+      }
       Slot slot;
       try {
         slot = acquire(pool, host.key, random);
@@ -339,6 +365,87 @@ final class ChaosSoak {
     return backoffNanos;
   }
 
+  /**
+   * One request on a real pool, whose client takes and gives back the slot. The worker's own
+   * timeout stands in for a client timeout: on giving up it ends the request, which abandons it at
+   * the server before it cancels the call, so the server's count never outlives the slot (a client
+   * timeout would give the slot back before the server could be told). Returns the backoff.
+   */
+  private long callReal(ChaosPool pool, HostWatch host, Random random) {
+    Exchange exchange = new Exchange(ids.incrementAndGet(), fault(random),
+        TimeUnit.MILLISECONDS.toNanos(1 + random.nextInt(20)), host);
+    exchanges.put(exchange.id, exchange);
+    InFlight request = new InFlight(exchange, host, null);
+    try {
+      if (!pool.register(request)) {
+        report.outcome("request: pool closing, not sent");
+        return 0;
+      }
+      RealClient.Call call;
+      try {
+        call = pool.real.get(servers.get(hosts.indexOf(host)).uri(exchange.id));
+      } catch (RuntimeException e) {
+        // A client shut down by the chaos thread may refuse the call at once.
+        report.check(pool.isClosing(), () -> "request on " + pool + " threw " + stackOf(e));
+        report.outcome("request: refused by a closed client");
+        return 0;
+      }
+      request.sent(call::cancel);
+      long patienceMillis = random.nextInt(10) == 0
+          ? random.nextInt(5) : 50 + random.nextInt(250);
+      try {
+        RealClient.Answer answer = call.answer().get(patienceMillis, TimeUnit.MILLISECONDS);
+        report.outcome("request: HTTP " + answer.status());
+        if (answer.status() == 429 || answer.status() == 503) {
+          long seconds = answer.retryAfter() == null ? 0 : Long.parseLong(answer.retryAfter());
+          return Math.min(TimeUnit.SECONDS.toNanos(seconds), 2_000_000L);
+        }
+      } catch (TimeoutException e) {
+        request.end();
+        report.outcome("request: given up by its worker");
+      } catch (InterruptedException e) {
+        request.end();
+        report.outcome("request: interrupted");
+      } catch (CancellationException e) {
+        report.outcome("request: aborted by pool close");
+      } catch (ExecutionException e) {
+        realFailure(pool, request, e.getCause());
+      }
+    } finally {
+      request.end();
+      pool.unregister(request);
+      exchanges.remove(exchange.id);
+    }
+    return 0;
+  }
+
+  /** Sorts a real client's failure: no slot, a dropped connection, a close; anything else fails. */
+  private void realFailure(ChaosPool pool, InFlight request, Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SlotTimeoutException) {
+        report.outcome("acquire: timed out (" + pool.kind + ")");
+        return;
+      } else if (cause instanceof HostOverloadedException) {
+        report.outcome("acquire: host overloaded (" + pool.kind + ")");
+        return;
+      } else if (cause instanceof PoolClosedException) {
+        report.check(pool.isClosing(),
+            () -> pool + " said its pool closed while open: " + stackOf(failure));
+        report.outcome("acquire: pool closed (" + pool.kind + ")");
+        return;
+      }
+    }
+    if (pool.isClosing() || request.ended()) {
+      report.outcome("request: aborted by pool close");
+    } else if (failure instanceof IOException
+        || failure instanceof UncheckedIOException
+        || failure instanceof CancellationException) {
+      report.outcome("request: connection dropped (" + pool.kind + ")");
+    } else {
+      report.fail("request on " + pool + " failed unexpectedly: " + stackOf(failure));
+    }
+  }
+
   private static Fault fault(Random random) {
     int roll = random.nextInt(100);
     if (roll < 40) {
@@ -364,7 +471,7 @@ final class ChaosSoak {
         .build();
     CompletableFuture<HttpResponse<Void>> response =
         pool.http.sendAsync(httpRequest, HttpResponse.BodyHandlers.discarding());
-    request.sent(response);
+    request.sent(() -> response.cancel(true));
     boolean impatient = random.nextInt(10) == 0;
     try {
       HttpResponse<Void> answer = impatient
@@ -462,7 +569,11 @@ final class ChaosSoak {
 
   private void rebuildPool(int index) {
     ChaosPool old = pools.get(index);
-    old.close();
+    try {
+      old.close();
+    } catch (IOException e) {
+      report.fail(old + " failed to close: " + stackOf(e));
+    }
     report.check(old.pool.isClosed() && old.pool.inUse() == 0,
         () -> old + " still counts " + old.pool.inUse() + " slots after close");
     pools.set(index, newPool(index));
@@ -526,7 +637,12 @@ final class ChaosSoak {
       ChaosPool pool = pools.get(i);
       report.check(pool.pool.inUse() == 0,
           () -> pool + " still holds " + pool.pool.inUse() + " slots with no worker left");
-      pool.close();
+      try {
+        pool.close();
+      } catch (IOException e) {
+        report.fail(pool + " failed to close: " + stackOf(e));
+      }
+      report.check(pool.pool.isClosed(), () -> pool + " still open after its close");
     }
     // No lost slots: each host gives exactly its limit to a fresh pool.
     RegulatedPool fresh = regulator.newPool("capacity-check");
@@ -560,6 +676,17 @@ final class ChaosSoak {
   }
 
   private void shutdown() throws InterruptedException {
+    // Idempotent; after a failure before checkBaseline, this stops the real clients' threads.
+    for (int i = 0; i < KINDS.length; i++) {
+      ChaosPool pool = pools.get(i);
+      if (pool != null) {
+        try {
+          pool.close();
+        } catch (IOException | RuntimeException e) {
+          report.fail(pool + " failed to close: " + stackOf(e));
+        }
+      }
+    }
     if (regulator != null) {
       regulator.close();
     }

@@ -1,19 +1,22 @@
 package io.regulator.tests.stress;
 
 import io.regulator.Slot;
-import java.net.http.HttpResponse;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A request in flight on a slot: it counts on the client side from {@link #begin} until {@link
+ * A request in flight: on a raw pool it counts on the client side from {@link #begin} until {@link
  * #end}, which its worker calls before releasing the slot and its pool's close calls before taking
- * the slot back. A request its pool refused to register never began, and ends without counting. Ending abandons the server-side {@link Exchange} and cancels the HTTP exchange.
+ * the slot back. A request its pool refused to register never began, and ends without counting.
+ * Ending abandons the server-side {@link Exchange} and only then cancels the HTTP exchange, so
+ * that on a real pool, whose client gives the slot back when the exchange ends, the server stops
+ * counting the request before its slot can go back. A real pool's slots are not in the client
+ * count (the client takes them out of the soak's sight); they are in the regulator's.
  *
  * <p>Thread-safe; {@link #end} is idempotent.
  */
 final class InFlight {
   final Exchange exchange;
+  /** The slot of a raw pool's request; null on a real pool. */
   private final Slot slot;
   private final HostWatch host;
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -22,7 +25,7 @@ final class InFlight {
   private volatile boolean begun;
   /** The pool that registered it, for failure messages. */
   volatile ChaosPool owner;
-  private volatile CompletableFuture<HttpResponse<Void>> response;
+  private volatile Runnable cancel;
 
   InFlight(Exchange exchange, HostWatch host, Slot slot) {
     this.exchange = exchange;
@@ -33,21 +36,24 @@ final class InFlight {
   @Override
   public String toString() {
     ChaosPool pool = owner;
-    return "request " + exchange.id + " on " + slot + (pool == null ? "" : " of " + pool
+    return "request " + exchange.id + (slot == null ? "" : " on " + slot) + (pool == null ? "" : " of " + pool
         + (pool.isClosing() ? " (closing)" : "") + (pool.pool.isClosed() ? " (closed)" : ""))
         + (begun ? "" : ", never began") + (ended.get() ? ", ended" : "");
   }
 
   /** Starts counting; only through {@link ChaosPool#register}, under the pool's lock. */
   void begin() {
-    host.clientStarted(this);
+    if (slot != null) {
+      host.clientStarted(this);
+    }
     begun = true;
   }
 
-  void sent(CompletableFuture<HttpResponse<Void>> future) {
-    response = future;
+  /** The request went out; {@code cancel} aborts it. */
+  void sent(Runnable cancel) {
+    this.cancel = cancel;
     if (ended.get()) {
-      future.cancel(true); // ended by a close between begin and send
+      cancel.run(); // ended by a close between begin and send
     }
   }
 
@@ -63,7 +69,7 @@ final class InFlight {
       if (ended.compareAndSet(false, true)) {
         first[0] = true;
         exchange.abandon();
-        if (begun) {
+        if (begun && slot != null) {
           host.clientEnded(this);
         }
       }
@@ -71,9 +77,9 @@ final class InFlight {
     if (!first[0]) {
       return;
     }
-    CompletableFuture<HttpResponse<Void>> future = response;
-    if (future != null) {
-      future.cancel(true);
+    Runnable abort = cancel;
+    if (abort != null) {
+      abort.run();
     }
   }
 
