@@ -395,19 +395,19 @@ final class ChaosSoak {
           ? random.nextInt(5) : 50 + random.nextInt(250);
       try {
         RealClient.Answer answer = call.answer().get(patienceMillis, TimeUnit.MILLISECONDS);
-        report.outcome("request: HTTP " + answer.status());
+        report.outcome("request: HTTP " + answer.status() + " (" + pool.kind + ")");
         if (answer.status() == 429 || answer.status() == 503) {
           long seconds = answer.retryAfter() == null ? 0 : Long.parseLong(answer.retryAfter());
           return Math.min(TimeUnit.SECONDS.toNanos(seconds), 2_000_000L);
         }
       } catch (TimeoutException e) {
         request.end();
-        report.outcome("request: given up by its worker");
+        report.outcome("request: given up by its worker (" + pool.kind + ")");
       } catch (InterruptedException e) {
         request.end();
-        report.outcome("request: interrupted");
+        report.outcome("request: interrupted (" + pool.kind + ")");
       } catch (CancellationException e) {
-        report.outcome("request: aborted by pool close");
+        report.outcome("request: aborted by pool close (" + pool.kind + ")");
       } catch (ExecutionException e) {
         realFailure(pool, request, e.getCause());
       }
@@ -422,7 +422,9 @@ final class ChaosSoak {
   /** Sorts a real client's failure: no slot, a dropped connection, a close; anything else fails. */
   private void realFailure(ChaosPool pool, InFlight request, Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof SlotTimeoutException) {
+      if (cause instanceof SlotTimeoutException
+          // HttpClient 5 reports a slot timeout as its own connection-request timeout.
+          || cause instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
         report.outcome("acquire: timed out (" + pool.kind + ")");
         return;
       } else if (cause instanceof HostOverloadedException) {
@@ -436,7 +438,7 @@ final class ChaosSoak {
       }
     }
     if (pool.isClosing() || request.ended()) {
-      report.outcome("request: aborted by pool close");
+      report.outcome("request: aborted by pool close (" + pool.kind + ")");
     } else if (failure instanceof IOException
         || failure instanceof UncheckedIOException
         || failure instanceof CancellationException) {

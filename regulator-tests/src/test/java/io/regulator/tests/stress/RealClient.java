@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -43,13 +44,22 @@ import reactor.netty.resources.ConnectionProvider;
  * maximum per host is far above any host limit, so that only the regulator caps.
  *
  * <p>None of them retries a 429 or 503 by itself (the soak's worker backs off); a request that a
- * client resends after a dropped connection reaches the server under an id it no longer counts.
+ * client resends after a dropped connection (the JDK client, OkHttp and Reactor Netty do) reaches
+ * the server under an id it no longer counts, and is answered 410. No client has a response
+ * timeout of its own below the server's longest hang: the worker's patience stands in for it (see
+ * {@code ChaosSoak.callReal}).
  *
  * <p>Thread-safe.
  */
 abstract class RealClient {
   /** Each pool's own maximum per host: far above the soak's host limits. */
   static final int MAX_PER_POOL = 64;
+
+  /**
+   * How long a call waits for its slot: the soak's acquire timeout, so that the clients' own slot
+   * timeouts fire well inside a worker's patience (the integrations' defaults are 30 s).
+   */
+  static final Duration ACQUIRE_TIMEOUT = ChaosSoak.ACQUIRE_TIMEOUT;
 
   /** What the server answered. */
   record Answer(int status, String retryAfter) {}
@@ -72,6 +82,14 @@ abstract class RealClient {
 
   /** Shuts the client down the way its users do; that closes {@link #pool}. */
   abstract void close() throws IOException;
+
+  /** The wait for a connection, slot included, bounded like the slot wait. */
+  private static org.apache.hc.client5.http.config.RequestConfig apache5Config() {
+    return org.apache.hc.client5.http.config.RequestConfig.custom()
+        .setConnectionRequestTimeout(
+            org.apache.hc.core5.util.Timeout.of(ACQUIRE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+        .build();
+  }
 
   private static Call call(CompletableFuture<Answer> answer, Runnable cancel) {
     return new Call() {
@@ -97,7 +115,10 @@ abstract class RealClient {
    */
   static RealClient jdk(RegulatedPool pool, HttpClient delegate) {
     RegulatedHttpClient client =
-        RegulatedHttpClient.builder(delegate, pool).closeDelegate(false).build();
+        RegulatedHttpClient.builder(delegate, pool)
+            .acquireTimeout(ACQUIRE_TIMEOUT)
+            .closeDelegate(false)
+            .build();
     return new RealClient(client.pool()) {
       @Override
       Call get(URI uri) {
@@ -116,14 +137,17 @@ abstract class RealClient {
 
   /** HttpClient 5 classic on {@link RegulatedConnections}, each call on a caller thread. */
   static RealClient apacheClassic(RegulatedPool pool) {
-    RegulatedConnections connections = RegulatedConnections.wrap(
-        PoolingHttpClientConnectionManagerBuilder.create()
-            .setMaxConnPerRoute(MAX_PER_POOL)
-            .setMaxConnTotal(MAX_PER_POOL)
-            .build(),
-        pool);
+    RegulatedConnections connections = RegulatedConnections.builder(
+            PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnPerRoute(MAX_PER_POOL)
+                .setMaxConnTotal(MAX_PER_POOL)
+                .build(),
+            pool)
+        .acquireTimeout(ACQUIRE_TIMEOUT)
+        .build();
     CloseableHttpClient client = HttpClients.custom()
         .setConnectionManager(connections)
+        .setDefaultRequestConfig(apache5Config())
         .disableAutomaticRetries()
         .build();
     ExecutorService callers = Executors.newCachedThreadPool();
@@ -163,9 +187,11 @@ abstract class RealClient {
             .setMaxConnPerRoute(MAX_PER_POOL)
             .setMaxConnTotal(MAX_PER_POOL)
             .build(),
-        pool);
+        pool,
+        ACQUIRE_TIMEOUT);
     CloseableHttpAsyncClient client = HttpAsyncClients.custom()
         .setConnectionManager(connections)
+        .setDefaultRequestConfig(apache5Config())
         .disableAutomaticRetries()
         .build();
     client.start();
@@ -213,9 +239,17 @@ abstract class RealClient {
     manager.setMaxTotal(MAX_PER_POOL);
     manager.setDefaultMaxPerRoute(MAX_PER_POOL);
     io.regulator.httpclient4.RegulatedConnections connections =
-        io.regulator.httpclient4.RegulatedConnections.wrap(manager, pool);
+        io.regulator.httpclient4.RegulatedConnections.builder(manager, pool)
+            .acquireTimeout(ACQUIRE_TIMEOUT)
+            .build();
     org.apache.http.impl.client.CloseableHttpClient client =
-        org.apache.http.impl.client.HttpClients.custom().setConnectionManager(connections).build();
+        org.apache.http.impl.client.HttpClients.custom()
+            .setConnectionManager(connections)
+            .setDefaultRequestConfig(org.apache.http.client.config.RequestConfig.custom()
+                .setConnectionRequestTimeout((int) ACQUIRE_TIMEOUT.toMillis())
+                .build())
+            .disableAutomaticRetries()
+            .build();
     ExecutorService callers = Executors.newCachedThreadPool();
     return new RealClient(connections.pool()) {
       @Override
@@ -254,7 +288,9 @@ abstract class RealClient {
     dispatcher.setMaxRequests(MAX_PER_POOL);
     dispatcher.setMaxRequestsPerHost(MAX_PER_POOL);
     RegulatedOkHttp okhttp =
-        RegulatedOkHttp.builder(new OkHttpClient.Builder().dispatcher(dispatcher), pool).build();
+        RegulatedOkHttp.builder(new OkHttpClient.Builder().dispatcher(dispatcher), pool)
+            .acquireTimeout(ACQUIRE_TIMEOUT)
+            .build();
     return new RealClient(okhttp.pool()) {
       @Override
       Call get(URI uri) {
@@ -291,12 +327,14 @@ abstract class RealClient {
 
   /** Reactor Netty on a {@link RegulatedConnectionProvider}, disposed on close. */
   static RealClient reactorNetty(RegulatedPool pool) {
-    RegulatedConnectionProvider provider = RegulatedConnectionProvider.wrap(
-        ConnectionProvider.builder(pool.name())
-            .maxConnections(MAX_PER_POOL)
-            .pendingAcquireMaxCount(-1)
-            .build(),
-        pool);
+    RegulatedConnectionProvider provider = RegulatedConnectionProvider.builder(
+            ConnectionProvider.builder(pool.name())
+                .maxConnections(MAX_PER_POOL)
+                .pendingAcquireMaxCount(-1)
+                .build(),
+            pool)
+        .acquireTimeout(ACQUIRE_TIMEOUT)
+        .build();
     reactor.netty.http.client.HttpClient client =
         reactor.netty.http.client.HttpClient.create(provider);
     return new RealClient(provider.pool()) {
