@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatedPool;
+import io.regulator.SlotLeak;
 import io.regulator.core.HostRegulators;
 import io.regulator.http.RetryPolicy;
 import java.io.InputStream;
@@ -25,6 +26,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -244,6 +246,64 @@ class JettyScenariosTest {
     assertEquals(200, get(Clients.get(client, server.uri("/after"))).getStatus(), "the host is usable again");
     await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
     assertFalse(regulator.waiting(server.key()) > 0);
+  }
+
+  // 6. Never-closed response, reclaimed and reported.
+  @Test
+  void streamDroppedWithoutClose_isReclaimedByTheCleaner_andReportedWithItsSite() throws Exception {
+    HostRegulator regulator = regulator(1);
+    server.script((n, exchange) -> n == 1 ? CountingServer.Reply.endlessBody() : CountingServer.Reply.ok());
+    RegulatedPool pool = regulator.newPool("leaky");
+    HttpClient client = new HttpClient();
+    RegulatedPoolFactory factory = RegulatedPoolFactory.install(client, pool);
+    clients.start(client, null);
+    List<SlotLeak> leaks = new CopyOnWriteArrayList<>();
+
+    dropAStreamUnclosed(client, new ReclaimingInputStreamListener(factory, leaks::add, true));
+    assertEquals(1, regulator.inUse(server.key()), "the dropped stream still holds its slot");
+    await().atMost(WAIT).until(() -> {
+      System.gc();
+      return !leaks.isEmpty();
+    });
+
+    SlotLeak leak = leaks.get(0);
+    assertTrue(leak.reclaimed());
+    assertEquals(server.key(), leak.key());
+    assertEquals("leaky", leak.poolName());
+    assertEquals("streamDroppedWithoutClose_isReclaimedByTheCleaner_andReportedWithItsSite",
+        leak.acquisitionSite().getStackTrace()[0].getMethodName(), "the site is where the listener was made");
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+    assertEquals(200, get(Clients.get(client, server.uri("/after"))).getStatus(), "the host is usable again");
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+    assertEquals(1, leaks.size());
+  }
+
+  @Test
+  void streamClosedEarly_isNoLeak() throws Exception {
+    HostRegulator regulator = regulator(1);
+    server.script((n, exchange) -> n == 1 ? CountingServer.Reply.endlessBody() : CountingServer.Reply.ok());
+    HttpClient client = new HttpClient();
+    RegulatedPoolFactory factory = RegulatedPoolFactory.install(client, regulator.newPool("tidy"));
+    clients.start(client, null);
+    List<SlotLeak> leaks = new CopyOnWriteArrayList<>();
+
+    ReclaimingInputStreamListener listener = new ReclaimingInputStreamListener(factory, leaks::add, false);
+    client.newRequest(server.uri("/endless")).send(listener);
+    assertEquals(200, listener.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus());
+    try (InputStream body = listener.getInputStream()) {
+      assertTrue(body.read() >= 0);
+    }
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+    assertEquals(200, get(Clients.get(client, server.uri("/after"))).getStatus());
+    System.gc();
+    assertEquals(List.of(), leaks);
+  }
+
+  private void dropAStreamUnclosed(HttpClient client, InputStreamResponseListener listener) throws Exception {
+    client.newRequest(server.uri("/endless")).send(listener);
+    assertEquals(200, listener.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus());
+    InputStream body = listener.getInputStream();
+    assertTrue(body.read() >= 0);
   }
 
   // 16. Retry-After forms.
