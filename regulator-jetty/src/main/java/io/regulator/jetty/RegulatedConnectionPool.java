@@ -167,6 +167,11 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
     }
     if (!hold(connection, slot)) {
       slot.release();
+    } else if (!delegate.isActive(connection)) {
+      // Removed (closed) between the wrapped acquire and hold(): that remove found nothing to give back.
+      for (Slot orphan : unholdAll(connection)) {
+        orphan.release();
+      }
     }
     return connection;
   }
