@@ -14,13 +14,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.client.Connection;
 import org.eclipse.jetty.client.ConnectionPool;
@@ -40,8 +42,9 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
  * (the caller's, a selector's, one completing a response), so it only ever calls
  * {@link RegulatedPool#tryAcquire}. Without a free slot it returns {@code null}: the exchange stays
  * queued in the {@link HttpDestination}, exactly as when the wrapped pool has no idle connection.
- * It then registers one {@link RegulatedPool#acquireAsync} wait for the destination (a place in the
- * host's FIFO queue, across every pool of the node). When that wait is granted, the slot is parked in
+ * It then registers {@link RegulatedPool#acquireAsync} waits, one per queued exchange that has none
+ * (places in the host's FIFO queue, across every pool of the node, so a Jetty request takes its turn
+ * like a waiter of any other pool). When a wait is granted, the slot is parked in
  * {@code granted} and the destination is woken on the client's executor through
  * {@link HttpDestination#succeeded()}, the same call the wrapped pool makes when a new connection is
  * ready; its {@code process} loop calls {@code acquire} again, which takes the parked slot first.
@@ -67,8 +70,10 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
  *
  * <p><b>Failures of a wait.</b> A {@link io.regulator.SlotTimeoutException} or
  * {@link io.regulator.HostOverloadedException} aborts the destination's oldest queued request with
- * it, then the destination is woken to try again for the others; a {@link PoolClosedException}
- * aborts every queued request.
+ * it (each wait stands for one request), then the destination is woken to try again for the others;
+ * a {@link PoolClosedException} aborts every queued request. Waits left over when queued requests
+ * went away otherwise (their own timeout, an abort) are granted in turn and give their slot straight
+ * back.
  */
 public final class RegulatedConnectionPool extends ContainerLifeCycle implements ConnectionPool {
 
@@ -84,10 +89,10 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
   private final Map<Connection, ArrayDeque<Slot>> held = new IdentityHashMap<>();
   /** Slots granted to the destination's wait and not yet on a connection. */
   private final Queue<Slot> granted = new ConcurrentLinkedQueue<>();
-  /** Whether a wait of this destination is in the host's queue; at most one at a time. */
-  private final AtomicBoolean waiting = new AtomicBoolean();
-  /** The wait in the host's queue, for cancelling it at stop; read after {@code closed} is set. */
-  private volatile CompletableFuture<Slot> wait;
+  /** This destination's waits in the host's queue, at most one per queued exchange; cancelled at stop. */
+  private final Set<CompletableFuture<Slot>> waits = ConcurrentHashMap.newKeySet();
+  /** How many waits are registered or being registered (reserved before {@code acquireAsync}). */
+  private final AtomicInteger waitCount = new AtomicInteger();
   /** Set once, when the pool stops; from then on every slot that turns up is given back. */
   private volatile boolean closed;
 
@@ -130,9 +135,9 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
     }
   }
 
-  /** Whether this destination is in the host's queue, waiting for a slot. */
-  public boolean isWaiting() {
-    return waiting.get();
+  /** How many of this destination's queued exchanges wait in the host's queue for a slot. */
+  public int waitingExchanges() {
+    return waitCount.get();
   }
 
   @Override
@@ -218,8 +223,7 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
   @Override
   protected void doStop() throws Exception {
     closed = true;
-    CompletableFuture<Slot> pending = wait;
-    if (pending != null) {
+    for (CompletableFuture<Slot> pending : List.copyOf(waits)) {
       pending.cancel(false);
     }
     try {
@@ -278,37 +282,53 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
     }
   }
 
-  /** Puts the destination in the host's queue, unless it is there already. Never blocks. */
+  /**
+   * Puts the destination in the host's queue once for each queued exchange that has no wait and
+   * no parked slot yet. Never blocks.
+   */
   private void awaitSlot() {
-    if (closed || !waiting.compareAndSet(false, true)) {
-      return;
+    while (!closed) {
+      int registered = waitCount.get();
+      if (registered >= destination.getQueuedRequestCount() - granted.size()) {
+        return;
+      }
+      if (waitCount.compareAndSet(registered, registered + 1) && !register()) {
+        return; // refused at once (full waiter queue): its failure handling takes it from here
+      }
     }
+  }
+
+  /** Registers one wait; false if it failed at once. */
+  private boolean register() {
     CompletableFuture<Slot> future;
     try {
       future = pool.acquireAsync(key, acquireTimeout);
     } catch (RuntimeException e) {
-      waiting.set(false);
+      waitCount.decrementAndGet();
       dispatch(() -> onWaitFailed(e));
-      return;
+      return false;
     }
-    wait = future;
+    waits.add(future);
     if (closed) {
       future.cancel(false);
     }
     future.whenComplete((slot, failure) -> {
+      waits.remove(future);
       if (failure == null) {
+        // Parked before the count drops, so a concurrent acquire sees either the slot or the wait.
         granted.add(slot);
-        waiting.set(false);
+        waitCount.decrementAndGet();
         if (closed) {
           returnGranted();
         } else {
           dispatch(this::wake);
         }
       } else {
-        waiting.set(false);
+        waitCount.decrementAndGet();
         dispatch(() -> onWaitFailed(failure));
       }
     });
+    return !future.isCompletedExceptionally();
   }
 
   /** Lets the destination send its queued exchanges with the parked slot; returns it if unused. */
@@ -332,9 +352,13 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
       return;
     }
     // A slot timeout or a full waiter queue: the oldest queued request gets it, the others go on.
-    HttpExchange oldest = destination.getHttpExchanges().peek();
-    if (oldest != null) {
-      oldest.getRequest().abort(cause);
+    // Unless every queued request still has a wait or a parked slot: then this wait was a surplus
+    // one (registered for an exchange that was already leaving the queue) and fails nobody.
+    if (destination.getQueuedRequestCount() > waitCount.get() + granted.size()) {
+      HttpExchange oldest = destination.getHttpExchanges().peek();
+      if (oldest != null) {
+        oldest.getRequest().abort(cause);
+      }
     }
     wake();
   }
@@ -358,6 +382,6 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
   @Override
   public String toString() {
     return "RegulatedConnectionPool[" + key + " in '" + pool.name() + "', held=" + heldSlots()
-        + ", granted=" + granted.size() + ", waiting=" + waiting.get() + ", " + delegate + "]";
+        + ", granted=" + granted.size() + ", waiting=" + waitCount.get() + ", " + delegate + "]";
   }
 }

@@ -114,7 +114,7 @@ class Http2MultiplexTest {
     HostKey key = HostKey.of("127.0.0.1", port());
 
     List<CompletableFuture<ContentResponse>> responses = tenOnOneConnection(client);
-    await().atMost(WAIT).until(() -> inProgress.get() == 3 && regulator.waiting(key) == 1);
+    await().atMost(WAIT).until(() -> inProgress.get() == 3 && regulator.waiting(key) == 7);
     RegulatedConnectionPool pool = Clients.poolOf(client, key);
     assertTrue(pool.delegate() instanceof MultiplexConnectionPool);
     assertEquals(1, ((AbstractConnectionPool) pool.delegate()).getConnectionCount(), "one connection");
@@ -150,7 +150,7 @@ class Http2MultiplexTest {
     HostKey key = HostKey.of("127.0.0.1", port());
 
     List<CompletableFuture<ContentResponse>> responses = tenOnOneConnection(client);
-    await().atMost(WAIT).until(() -> inProgress.get() == 3 && regulator.waiting(key) == 1);
+    await().atMost(WAIT).until(() -> inProgress.get() == 3 && regulator.waiting(key) == 7);
     client.stop();
 
     assertEquals(0, regulator.inUse(key));

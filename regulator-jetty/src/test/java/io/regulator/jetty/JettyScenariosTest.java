@@ -102,7 +102,7 @@ class JettyScenariosTest {
     for (int i = 0; i < 4; i++) {
       fromB.add(Clients.get(b, server.uri("/b" + i)));
     }
-    await().atMost(WAIT).until(() -> regulator.waiting(server.key()) == 1);
+    await().atMost(WAIT).until(() -> regulator.waiting(server.key()) == 4);
     assertEquals(4, server.requests(), "B sent nothing while A held every slot");
     assertEquals(4, server.maxInProgress());
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.regulator.HostKey;
+import io.regulator.HostOverloadedException;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
@@ -79,8 +80,8 @@ class RegulatedConnectionPoolTest {
     HttpClient client = clients.start(regulator.newPool("jetty"));
 
     List<CompletableFuture<ContentResponse>> responses = send(client, server, 16);
-    await().atMost(WAIT).until(() -> server.inProgress() == 4 && regulator.waiting(server.key()) == 1);
-    assertTrue(Clients.poolOf(client, server.key()).isWaiting(), "the destination waits in the host's queue");
+    await().atMost(WAIT).until(() -> server.inProgress() == 4 && regulator.waiting(server.key()) == 12);
+    assertEquals(12, Clients.poolOf(client, server.key()).waitingExchanges(), "one wait per queued request");
     gate.countDown();
     assertAllOk(responses);
 
@@ -134,7 +135,7 @@ class RegulatedConnectionPoolTest {
 
     List<CompletableFuture<ContentResponse>> responses = new ArrayList<>(send(a, server, 8));
     responses.addAll(send(b, server, 8));
-    await().atMost(WAIT).until(() -> server.inProgress() == 3 && regulator.waiting(server.key()) == 2);
+    await().atMost(WAIT).until(() -> server.inProgress() == 3 && regulator.waiting(server.key()) == 13);
     gate.countDown();
     assertAllOk(responses);
 
@@ -169,7 +170,7 @@ class RegulatedConnectionPoolTest {
     HttpClient client = clients.start(pool);
 
     List<CompletableFuture<ContentResponse>> responses = send(client, server, 6);
-    await().atMost(WAIT).until(() -> server.inProgress() == 4 && regulator.waiting(server.key()) == 1);
+    await().atMost(WAIT).until(() -> server.inProgress() == 4 && regulator.waiting(server.key()) == 2);
     HttpDestination destination = (HttpDestination) client.getDestinations().get(0);
     RegulatedConnectionPool connections = (RegulatedConnectionPool) destination.getConnectionPool();
     LifeCycle.stop(destination);
@@ -183,24 +184,48 @@ class RegulatedConnectionPoolTest {
   }
 
   @Test
-  void slotTimeout_failsTheOldestQueuedRequestOnly() throws Exception {
+  void slotTimeout_failsTheRequestThatWaited_andTheDestinationGoesOn() throws Exception {
     gate.countDown();
     HostRegulator regulator = regulator(1);
     RegulatedPool other = regulator.newPool("other");
     Slot held = other.tryAcquire(server.key()).orElseThrow();
-    HttpClient client = clients.start(new HttpClient(), regulator.newPool("jetty"), Duration.ofMillis(200));
+    HttpClient client = clients.start(new HttpClient(), regulator.newPool("jetty"), Duration.ofMillis(100));
 
-    CompletableFuture<ContentResponse> oldest = Clients.get(client, server.uri("/oldest"));
-    await().atMost(WAIT).until(() -> regulator.waiting(server.key()) == 1);
-    CompletableFuture<ContentResponse> second = Clients.get(client, server.uri("/second"));
-    // The other pool lets go the moment the oldest request fails: the second one is still queued.
-    oldest.whenComplete((response, failure) -> held.release());
-
+    CompletableFuture<ContentResponse> timedOut = Clients.get(client, server.uri("/timed-out"));
     ExecutionException failure = assertThrows(ExecutionException.class,
-        () -> oldest.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        () -> timedOut.get(WAIT.toSeconds(), TimeUnit.SECONDS));
     assertInstanceOf(SlotTimeoutException.class, failure.getCause());
-    assertEquals(200, second.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus());
-    assertEquals(List.of("/second"), server.arrivals());
+    assertEquals(0, regulator.waiting(server.key()));
+
+    CompletableFuture<ContentResponse> next = Clients.get(client, server.uri("/next"));
+    held.release();
+    assertEquals(200, next.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus());
+    assertEquals(List.of("/next"), server.arrivals());
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+    assertEquals(0, regulator.waiting(server.key()));
+  }
+
+  @RepeatedTest(5)
+  void fullWaiterQueue_failsTheRequestsBeyondIt_andServesTheOthers() throws Exception {
+    regulator = HostRegulators.builder().defaultLimit(2).maxWaitersPerHost(3).build();
+    HttpClient client = clients.start(regulator.newPool("jetty"));
+
+    List<CompletableFuture<ContentResponse>> responses = send(client, server, 8);
+    // Each queued request has a wait or failed: at least the three beyond the queue's room fail.
+    await().atMost(WAIT).until(() -> server.inProgress() == 2 && regulator.waiting(server.key()) == 3
+        && responses.stream().filter(CompletableFuture::isCompletedExceptionally).count() >= 3);
+    gate.countDown();
+    int ok = 0;
+    for (CompletableFuture<ContentResponse> response : responses) {
+      try {
+        assertEquals(200, response.get(WAIT.toSeconds(), TimeUnit.SECONDS).getStatus());
+        ok++;
+      } catch (ExecutionException e) {
+        assertInstanceOf(HostOverloadedException.class, e.getCause());
+      }
+    }
+    assertTrue(ok >= 2 && ok <= 5, "two sent at once, up to three waited: " + ok);
+    assertTrue(server.maxInProgress() <= 2);
     await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
     assertEquals(0, regulator.waiting(server.key()));
   }
