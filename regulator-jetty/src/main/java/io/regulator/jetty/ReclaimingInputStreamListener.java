@@ -21,9 +21,9 @@ import org.eclipse.jetty.client.Response;
  * slot until the client's idle timeout closes the connection (never, with no idle timeout).
  *
  * <p>The report's {@code age} runs from this listener's creation (just before the request is sent,
- * which is when its slot is taken, or soon after); its {@code acquisitionSite}, when recorded,
- * shows where this listener was created (its own frames cut, so the first is the caller's). One listener per request,
- * and one {@link #getInputStream()} call, as for the listener it extends. Thread-safe.
+ * which is when its slot is taken, or soon after); its {@code acquisitionSite}, when recorded, shows
+ * where this listener was created (its own frames cut, so the first is the caller's). One listener
+ * per request, and one {@link #getInputStream()} call, as for the listener it extends. Thread-safe.
  */
 public final class ReclaimingInputStreamListener extends InputStreamResponseListener {
   private static final System.Logger LOG = System.getLogger("io.regulator.jetty.leaks");
@@ -107,7 +107,8 @@ public final class ReclaimingInputStreamListener extends InputStreamResponseList
     Throwable site = new Throwable("response listener created here");
     StackTraceElement[] frames = site.getStackTrace();
     int first = 0;
-    while (first < frames.length && frames[first].getClassName().equals(ReclaimingInputStreamListener.class.getName())) {
+    String self = ReclaimingInputStreamListener.class.getName();
+    while (first < frames.length && frames[first].getClassName().equals(self)) {
       first++;
     }
     site.setStackTrace(Arrays.copyOfRange(frames, first, frames.length));
