@@ -92,6 +92,30 @@ class RegulatedConnectionPoolTest {
     assertEquals(0, Clients.poolOf(client, server.key()).heldSlots());
   }
 
+  @RepeatedTest(5)
+  void threeClientsChurningOneHost_neverPassTheLimit_andEveryRequestCompletes() throws Exception {
+    gate.countDown();
+    HostRegulator regulator = regulator(4);
+    List<HttpClient> three = List.of(clients.start(regulator.newPool("c0")), clients.start(regulator.newPool("c1")),
+        clients.start(regulator.newPool("c2")));
+
+    List<CompletableFuture<ContentResponse>> responses = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      responses.add(Clients.get(three.get(i % 3), server.uri("/churn" + i)));
+    }
+    assertAllOk(responses);
+
+    assertEquals(60, server.requests());
+    assertTrue(server.maxInProgress() <= 4, "server saw " + server.maxInProgress() + " in progress, limit 4");
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+    assertEquals(0, regulator.waiting(server.key()));
+    for (HttpClient client : three) {
+      RegulatedConnectionPool pool = Clients.poolOf(client, server.key());
+      assertEquals(0, pool.heldSlots());
+      assertEquals(0, pool.waitingExchanges());
+    }
+  }
+
   @Test
   void withoutTheRegulator_sixteenConcurrentRequestsPassTheLimit() throws Exception {
     HttpClient client = clients.start(null);
