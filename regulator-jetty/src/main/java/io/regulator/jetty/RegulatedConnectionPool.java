@@ -8,17 +8,17 @@ import io.regulator.Slot;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -89,8 +89,8 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
   private final Map<Connection, ArrayDeque<Slot>> held = new IdentityHashMap<>();
   /** Slots granted to the destination's wait and not yet on a connection. */
   private final Queue<Slot> granted = new ConcurrentLinkedQueue<>();
-  /** This destination's waits in the host's queue, at most one per queued exchange; cancelled at stop. */
-  private final Set<CompletableFuture<Slot>> waits = ConcurrentHashMap.newKeySet();
+  /** This destination's waits in the host's queue, oldest first; cancelled at stop. */
+  private final Deque<CompletableFuture<Slot>> waits = new ConcurrentLinkedDeque<>();
   /** How many waits are registered or being registered (reserved before {@code acquireAsync}). */
   private final AtomicInteger waitCount = new AtomicInteger();
   /** Set once, when the pool stops; from then on every slot that turns up is given back. */
@@ -283,16 +283,27 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
   }
 
   /**
-   * Puts the destination in the host's queue once for each queued exchange that has no wait and
-   * no parked slot yet. Never blocks.
+   * Keeps one wait in the host's queue for each queued exchange that has no parked slot: registers
+   * the missing ones, and cancels the newest surplus ones. Never blocks.
+   *
+   * <p>Jetty's queue still counts an exchange whose acquire just succeeded until its thread polls
+   * it, so a concurrent count can run one high and register a wait too many; the next balance, on
+   * the thread that goes on processing the queue, cancels it. A surplus is judged on that same
+   * high count, so no wait that an exchange needs is ever cancelled for good: after each cancel the
+   * count is read again.
    */
   private void awaitSlot() {
     while (!closed) {
       int registered = waitCount.get();
-      if (registered >= destination.getQueuedRequestCount() - granted.size()) {
+      int needed = destination.getQueuedRequestCount() - granted.size();
+      if (registered > needed) {
+        CompletableFuture<Slot> newest = waits.pollLast();
+        if (newest == null || !newest.cancel(false)) {
+          return; // being registered, or granted meanwhile: its own handler accounts for it
+        }
+      } else if (registered == needed) {
         return;
-      }
-      if (waitCount.compareAndSet(registered, registered + 1) && !register()) {
+      } else if (waitCount.compareAndSet(registered, registered + 1) && !register()) {
         return; // refused at once (full waiter queue): its failure handling takes it from here
       }
     }
@@ -308,7 +319,7 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
       dispatch(() -> onWaitFailed(e));
       return false;
     }
-    waits.add(future);
+    waits.addLast(future);
     if (closed) {
       future.cancel(false);
     }

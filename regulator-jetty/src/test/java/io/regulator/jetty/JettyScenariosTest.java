@@ -165,6 +165,43 @@ class JettyScenariosTest {
     assertEquals(0, regulator.waiting(server.key()));
   }
 
+  @Test
+  void strictEventOrdering_givesTheSlotBackRightAfterTheCompleteListener_beforeTheBackoffEnds() throws Exception {
+    HostRegulator regulator = regulator(1);
+    server.script((n, exchange) -> n == 1 ? CountingServer.Reply.retryAfter(503, "30") : CountingServer.Reply.ok());
+    GateSleeper sleeper = new GateSleeper(() -> regulator.inUse(server.key()));
+    RetryingSender sender = new RetryingSender(RetryPolicy.builder().sleeper(sleeper).build());
+    HttpClient client = new HttpClient();
+    client.setStrictEventOrdering(true);
+    clients.start(client, regulator.newPool("strict"));
+
+    CompletableFuture<ContentResponse> response = sender.send(() -> client.newRequest(server.uri("/strict")));
+    await().atMost(WAIT).until(() -> sleeper.sleeping() == 1);
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+    assertFalse(response.isDone(), "still in its backoff, holding no slot");
+    sleeper.open();
+    assertEquals(200, get(response).getStatus());
+    await().atMost(WAIT).until(() -> regulator.inUse(server.key()) == 0);
+  }
+
+  @Test
+  void cancellingARetryInItsBackoff_endsIt_andSendsNothingMore() throws Exception {
+    HostRegulator regulator = regulator(1);
+    server.script((n, exchange) -> CountingServer.Reply.retryAfter(429, "30"));
+    GateSleeper sleeper = new GateSleeper(() -> regulator.inUse(server.key()));
+    RetryingSender sender = new RetryingSender(RetryPolicy.builder().sleeper(sleeper).build());
+    HttpClient client = clients.start(regulator.newPool("cancelled"));
+
+    CompletableFuture<ContentResponse> response = sender.send(() -> client.newRequest(server.uri("/cancel")));
+    await().atMost(WAIT).until(() -> sleeper.sleeping() == 1);
+    assertTrue(response.cancel(false));
+    sleeper.open();
+    assertEquals(1, server.requests());
+    assertEquals(1, sleeper.sleeping());
+    assertEquals(0, regulator.inUse(server.key()));
+    assertEquals(0, regulator.waiting(server.key()));
+  }
+
   // 4. Error path: connect error.
   @Test
   void connectionRefused_holdsNoSlotAtAnyBackoff_andExhaustedRetriesFailWithTheCause() throws Exception {
