@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.client.Connection;
@@ -93,6 +94,8 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
   private final Deque<CompletableFuture<Slot>> waits = new ConcurrentLinkedDeque<>();
   /** How many waits are registered or being registered (reserved before {@code acquireAsync}). */
   private final AtomicInteger waitCount = new AtomicInteger();
+  /** Whether a failed wait is deciding which queued request it fails (at most one at a time). */
+  private final AtomicBoolean aborting = new AtomicBoolean();
   /** Set once, when the pool stops; from then on every slot that turns up is given back. */
   private volatile boolean closed;
 
@@ -364,11 +367,19 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
     }
     // A slot timeout or a full waiter queue: the oldest queued request gets it, the others go on.
     // Unless every queued request still has a wait or a parked slot: then this wait was a surplus
-    // one (registered for an exchange that was already leaving the queue) and fails nobody.
-    if (destination.getQueuedRequestCount() > waitCount.get() + granted.size()) {
-      HttpExchange oldest = destination.getHttpExchanges().peek();
-      if (oldest != null) {
-        oldest.getRequest().abort(cause);
+    // one (registered for an exchange that was already leaving the queue) and fails nobody. One
+    // failure decides at a time, so two cannot both count the same uncovered request; one that
+    // finds another deciding leaves it to the next round (its wake registers, and fails, again).
+    if (aborting.compareAndSet(false, true)) {
+      try {
+        if (destination.getQueuedRequestCount() > waitCount.get() + granted.size()) {
+          HttpExchange oldest = destination.getHttpExchanges().peek();
+          if (oldest != null) {
+            oldest.getRequest().abort(cause);
+          }
+        }
+      } finally {
+        aborting.set(false);
       }
     }
     wake();
