@@ -53,9 +53,10 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
  *
  * <p><b>Slot then connection.</b> A slot is taken before the wrapped pool is asked for a
  * connection, so the wrapped pool opens a new connection only for an acquire that holds a slot.
- * When it has no idle connection (it starts opening one and returns {@code null}), the slot is
- * given back at once: a connect never holds a slot, and the new connection wakes the destination
- * itself when it is ready.
+ * When it has no idle connection (it starts opening one and returns {@code null}), the slot, and
+ * any other parked one, is given back at once: a connect never holds a slot, and the new connection
+ * wakes the destination itself when it is ready (its exchanges then take their place in the host's
+ * queue again).
  *
  * <p><b>A slot per exchange.</b> Each successful acquire carries exactly one exchange, for HTTP/1.1
  * and for HTTP/2 alike (a multiplexed pool hands the same connection out once per stream), and is
@@ -169,8 +170,11 @@ public final class RegulatedConnectionPool extends ContainerLifeCycle implements
       throw e;
     }
     if (connection == null) {
-      // Opening a connection (or the wrapped pool is full): its readiness or a release wakes us.
+      // Opening a connection (or the wrapped pool is full): its readiness or a release wakes us,
+      // and the exchanges then wait again. No slot stays parked meanwhile: if the connect fails,
+      // Jetty fails the queue without calling this pool, and a parked slot would be held by nobody.
       slot.release();
+      returnGranted();
       return null;
     }
     if (!hold(connection, slot)) {

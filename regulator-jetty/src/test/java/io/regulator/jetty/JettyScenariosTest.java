@@ -223,6 +223,32 @@ class JettyScenariosTest {
     assertEquals(0, regulator.waiting(key));
   }
 
+  @Test
+  void connectFailingWhileRequestsWaited_leavesNoSlotParked() throws Exception {
+    HostRegulator regulator = regulator(1);
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    HostKey key = HostKey.of("127.0.0.1", closedPort);
+    RegulatedPool other = regulator.newPool("other");
+    io.regulator.Slot held = other.tryAcquire(key).orElseThrow();
+    HttpClient client = clients.start(regulator.newPool("refused"));
+
+    List<CompletableFuture<ContentResponse>> responses = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      responses.add(Clients.get(client, URI.create("http://127.0.0.1:" + closedPort + "/" + i)));
+    }
+    await().atMost(WAIT).until(() -> regulator.waiting(key) == 3);
+    held.release();
+    for (CompletableFuture<ContentResponse> response : responses) {
+      ExecutionException failure = assertThrows(ExecutionException.class, () -> get(response));
+      assertInstanceOf(ConnectException.class, failure.getCause());
+    }
+    await().atMost(WAIT).until(() -> regulator.inUse(key) == 0 && regulator.waiting(key) == 0);
+    assertTrue(other.tryAcquire(key).isPresent(), "the host's one slot is free again");
+  }
+
   // 4. Error path: read error.
   @Test
   void droppedConnection_releasesBeforeTheBackoff_andTheRetrySucceeds() throws Exception {
