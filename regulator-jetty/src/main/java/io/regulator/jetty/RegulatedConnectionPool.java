@@ -52,8 +52,7 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
  * A parked slot nobody took (the queue emptied meanwhile) goes straight back to the host.
  *
  * <p><b>Slot then connection.</b> A slot is taken before the wrapped pool is asked for a
- * connection, so the wrapped pool opens a new connection only for an acquire that holds a slot.
- * When it has no idle connection (it starts opening one and returns {@code null}), the slot, and
+ * connection. When it has no idle connection (it starts opening one and returns {@code null}), the slot, and
  * any other parked one, is given back at once: a connect never holds a slot, and the new connection
  * wakes the destination itself when it is ready (its exchanges then take their place in the host's
  * queue again).
