@@ -118,8 +118,11 @@ class DemoTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DemoOptions options = DemoOptions.parse(new String[] {"--duration", "2", "--limit", "2", "--workers", "4",
         "--rate-429", "0.9", "--pools", "jdk", "--shutdown", "none"});
-    assertTrue(Demo.run(options, print(bytes)), bytes.toString(StandardCharsets.UTF_8));
+    // Whether the verdict passes is not the point here: at 90% 429s a short run may see no 200.
+    Demo.run(options, print(bytes));
     String output = bytes.toString(StandardCharsets.UTF_8);
+    assertTrue(output.contains("VERDICT: "), output);
+    assertTrue(output.contains("in use 0 after close (baseline 0), back to baseline"), output);
     assertTrue(output.contains("(cut: requests that failed because their pool was shut down"), output);
     Matcher tick = Pattern.compile("^t=\\s*([0-9.]+)s", Pattern.MULTILINE).matcher(output);
     double previous = 0;

@@ -54,4 +54,44 @@ class ApacheAsyncReleaseOrderTest {
       assertTrue(server.maxInProgress() <= 4, "server saw " + server.maxInProgress());
     }
   }
+
+  @Test
+  void redirectedAndBodilessExchanges_keepTheirSlotUntilTheFinalResponse_andGiveItBackBeforeTheFuture() throws Exception {
+    // The early release must see only final responses: a redirect's second hop runs under a slot
+    // of its own (the server never sees more in progress than the limit), and a HEAD's bodiless
+    // answer gives its slot back before its future completes too.
+    try (CountingServer server = new CountingServer();
+        HostRegulator regulator = HostRegulators.builder().defaultLimit(2).acquireTimeout(Duration.ofSeconds(10)).build();
+        CloseableHttpAsyncClient client = ReleaseBeforeRetry.install(HttpAsyncClients.custom()
+            .setConnectionManager(RegulatedAsyncConnections.wrap(
+                PoolingAsyncClientConnectionManagerBuilder.create().setMaxConnPerRoute(20).build(),
+                regulator.newPool("async")))).build()) {
+      client.start();
+      URI start = server.uri("/start");
+      String target = server.uri("/final").toString();
+      server.script((n, exchange) -> exchange.getRequestURI().getPath().equals("/start")
+          ? new CountingServer.Reply(302, java.util.Map.of("Location", target), "moved", false, false)
+          : exchange.getRequestMethod().equals("HEAD")
+              ? new CountingServer.Reply(200, java.util.Map.of(), "", false, false)
+              : CountingServer.Reply.ok());
+      HostKey key = HostKey.of(start);
+      int laggards = 0;
+      for (int round = 0; round < 10; round++) {
+        List<Future<SimpleHttpResponse>> futures = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          futures.add(client.execute(SimpleRequestBuilder.get(start).build(), null));
+          futures.add(client.execute(SimpleRequestBuilder.head(server.uri("/final")).build(), null));
+        }
+        for (Future<SimpleHttpResponse> future : futures) {
+          assertEquals(200, future.get(10, TimeUnit.SECONDS).getCode());
+        }
+        if (regulator.inUse(key) != 0) {
+          laggards++;
+        }
+      }
+      assertEquals(0, laggards, "rounds where a slot was still held after every future had completed");
+      assertTrue(server.maxInProgress() <= 2, "server saw " + server.maxInProgress() + " in progress, limit 2");
+      assertEquals(0, regulator.waiting(key));
+    }
+  }
 }
