@@ -5,6 +5,7 @@ import io.regulator.RegulatedPool;
 import io.regulator.http.apache.RegulatedAsyncConnections;
 import io.regulator.http.apache.RegulatedConnections;
 import io.regulator.http.jdk.RegulatedHttpClient;
+import io.regulator.jetty.RegulatedPoolFactory;
 import io.regulator.okhttp.RegulatedOkHttp;
 import io.regulator.reactor.netty.RegulatedConnectionProvider;
 import java.io.IOException;
@@ -186,6 +187,51 @@ enum PoolKind {
         @Override
         CompletableFuture<String> get(URI uri) {
           return client.get().uri(uri).responseContent().aggregate().asString().toFuture();
+        }
+      };
+    }
+  },
+
+  JETTY {
+    @Override
+    Client open(HostRegulator regulator, String name) {
+      org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+      client.setMaxConnectionsPerDestination(MAX_PER_POOL);
+      client.setMaxRequestsQueuedPerDestination(4 * MAX_PER_POOL);
+      RegulatedPool pool = regulator.newPool(name);
+      RegulatedPoolFactory.install(client, pool);
+      try {
+        client.start();
+      } catch (Exception e) {
+        throw new IllegalStateException("Jetty client did not start", e);
+      }
+      return new Client(
+          this,
+          pool,
+          () -> {
+            try {
+              client.stop();
+            } catch (Exception e) {
+              throw new IOException("Jetty client did not stop", e);
+            }
+          }) {
+        @Override
+        CompletableFuture<String> get(URI uri) {
+          CompletableFuture<String> result = new CompletableFuture<>();
+          client
+              .newRequest(uri)
+              .send(
+                  new org.eclipse.jetty.client.BufferingResponseListener() {
+                    @Override
+                    public void onComplete(org.eclipse.jetty.client.Result outcome) {
+                      if (outcome.isFailed()) {
+                        result.completeExceptionally(outcome.getFailure());
+                      } else {
+                        result.complete(getContentAsString());
+                      }
+                    }
+                  });
+          return result;
         }
       };
     }
