@@ -40,7 +40,9 @@ final class ChaosPool {
     /** OkHttp through {@code RegulatedOkHttp.enqueue}. */
     OKHTTP,
     /** Reactor Netty on {@code RegulatedConnectionProvider}. */
-    REACTOR_NETTY;
+    REACTOR_NETTY,
+    /** Jetty 12 with {@code RegulatedPoolFactory} installed. */
+    JETTY;
 
     /** Whether the soak's workers take this pool's slots themselves. */
     boolean raw() {

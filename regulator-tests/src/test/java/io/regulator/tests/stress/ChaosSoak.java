@@ -67,7 +67,8 @@ final class ChaosSoak {
     ChaosPool.Kind.BLOCKING, ChaosPool.Kind.BLOCKING, ChaosPool.Kind.ASYNC,
     ChaosPool.Kind.ASYNC, ChaosPool.Kind.TRY_FIRST,
     ChaosPool.Kind.JDK_CLIENT, ChaosPool.Kind.APACHE_CLASSIC, ChaosPool.Kind.APACHE_ASYNC,
-    ChaosPool.Kind.APACHE_4, ChaosPool.Kind.OKHTTP, ChaosPool.Kind.REACTOR_NETTY
+    ChaosPool.Kind.APACHE_4, ChaosPool.Kind.OKHTTP, ChaosPool.Kind.REACTOR_NETTY,
+    ChaosPool.Kind.JETTY
   };
 
   private final long seed;
@@ -87,6 +88,11 @@ final class ChaosSoak {
   });
   private HostRegulator regulator;
   private volatile boolean stop;
+  /** Wall-clock time of the phases, for the summary. */
+  private volatile long setupMillis;
+  private volatile long runMillis;
+  private volatile long endMillis;
+  private boolean shutDown;
 
   ChaosSoak(long seed, Duration duration) {
     this.seed = seed;
@@ -95,6 +101,7 @@ final class ChaosSoak {
 
   /** Runs the soak and returns its report; violations are in the report, not thrown. */
   SoakReport run() throws Exception {
+    long began = System.nanoTime();
     Random setup = random(-1);
     HostRegulators.Builder builder = HostRegulators.builder()
         .defaultLimit(4)
@@ -119,8 +126,14 @@ final class ChaosSoak {
     }
     try {
       warmUp();
+      long start = System.nanoTime();
+      setupMillis = TimeUnit.NANOSECONDS.toMillis(start - began);
       runThreads();
+      long end = System.nanoTime();
+      runMillis = TimeUnit.NANOSECONDS.toMillis(end - start);
       checkBaseline();
+      shutdown();
+      endMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - end);
     } finally {
       shutdown();
     }
@@ -158,6 +171,7 @@ final class ChaosSoak {
       case APACHE_4 -> RealClient.apache4(pool);
       case OKHTTP -> RealClient.okhttp(pool);
       case REACTOR_NETTY -> RealClient.reactorNetty(pool);
+      case JETTY -> RealClient.jetty(pool);
     };
     return real == null
         ? new ChaosPool(name, kind, pool, clients[index])
@@ -678,7 +692,12 @@ final class ChaosSoak {
   }
 
   private void shutdown() throws InterruptedException {
-    // Idempotent; after a failure before checkBaseline, this stops the real clients' threads.
+    if (shutDown) {
+      return;
+    }
+    shutDown = true;
+    // Closes every pool again (idempotent): after a failure before checkBaseline, this stops the
+    // real clients' threads.
     for (int i = 0; i < KINDS.length; i++) {
       ChaosPool pool = pools.get(i);
       if (pool != null) {
@@ -711,7 +730,9 @@ final class ChaosSoak {
         .append(report.checks.sum()).append(" invariant checks, ")
         .append(report.poolRebuilds.sum()).append(" pool rebuilds, ")
         .append(report.limitChanges.sum()).append(" limit changes, ")
-        .append(report.interrupts.sum()).append(" interrupts\n");
+        .append(report.interrupts.sum()).append(" interrupts; setup and warm-up ")
+        .append(setupMillis).append(" ms, run ").append(runMillis).append(" ms, end checks and shutdown ")
+        .append(endMillis).append(" ms\n");
     for (HostWatch host : hosts) {
       out.append("  ").append(host.summary()).append('\n');
     }

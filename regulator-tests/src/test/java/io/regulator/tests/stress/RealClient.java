@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -321,6 +322,53 @@ abstract class RealClient {
       @Override
       void close() {
         okhttp.close();
+      }
+    };
+  }
+
+  /**
+   * Jetty 12 with {@link io.regulator.jetty.RegulatedPoolFactory} installed; stopping the client
+   * closes the pool.
+   */
+  static RealClient jetty(RegulatedPool pool) {
+    org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+    client.setMaxConnectionsPerDestination(MAX_PER_POOL);
+    client.setMaxRequestsQueuedPerDestination(4 * MAX_PER_POOL);
+    io.regulator.jetty.RegulatedPoolFactory.install(client, pool, ACQUIRE_TIMEOUT);
+    try {
+      client.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("Jetty client did not start", e);
+    }
+    return new RealClient(pool) {
+      @Override
+      Call get(URI uri) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        org.eclipse.jetty.client.Request request = client.newRequest(uri);
+        request.send(new org.eclipse.jetty.client.BufferingResponseListener() {
+          @Override
+          public void onComplete(org.eclipse.jetty.client.Result result) {
+            if (result.isFailed()) {
+              answer.completeExceptionally(result.getFailure());
+            } else {
+              answer.complete(new Answer(result.getResponse().getStatus(),
+                  result.getResponse().getHeaders().get("Retry-After")));
+            }
+          }
+        });
+        return call(answer, () -> {
+          request.abort(new CancellationException("the soak's worker gave up"));
+          answer.cancel(true);
+        });
+      }
+
+      @Override
+      void close() throws IOException {
+        try {
+          client.stop();
+        } catch (Exception e) {
+          throw new IOException("Jetty client did not stop", e);
+        }
       }
     };
   }
