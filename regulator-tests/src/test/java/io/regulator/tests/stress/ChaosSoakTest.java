@@ -23,7 +23,7 @@ class ChaosSoakTest {
    * The short profile: long enough for thousands of rebuilds, limit changes and interrupts. With
    * the few seconds that starting every real client takes, the test stays within its 40 s.
    */
-  static final Duration SHORT = Duration.ofSeconds(36);
+  static final Duration SHORT = Duration.ofSeconds(32);
 
   @Test
   // The module's default of 2 min per test would cut a long profile short; the soak's own bound is
