@@ -154,6 +154,12 @@ final class ChaosSoak {
           clients[i].send(request, HttpResponse.BodyHandlers.discarding());
         } else {
           pools.get(i).real.get(server.uri(0)).answer().get(BOUND_SECONDS, TimeUnit.SECONDS);
+          // A client may give the slot back just after it completed the call; the next warm-up
+          // call to this host (limit maybe 1) waits only 50 ms for it.
+          HostKey key = HostKey.of("127.0.0.1", server.port());
+          Awaitility.await().atMost(Duration.ofSeconds(BOUND_SECONDS))
+              .pollInterval(Duration.ofMillis(1))
+              .until(() -> regulator.inUse(key) == 0);
         }
       }
     }
