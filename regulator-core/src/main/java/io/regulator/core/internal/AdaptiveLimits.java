@@ -1,0 +1,258 @@
+package io.regulator.core.internal;
+
+import io.regulator.HostKey;
+import io.regulator.LimitChangeReason;
+import io.regulator.core.AdaptiveLimit;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+/**
+ * The adaptive limits of one regulator (issue 16): per host, the state of its algorithm, fed by the
+ * outcomes its pools report, moving the host's live limit. Only regulators built with {@code
+ * adaptiveLimits} or {@code adaptiveLimit(key, ...)} have one; the acquire and release paths never
+ * touch it.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Each host's algorithm state is guarded by its own {@link ReentrantLock} ({@link Host#lock}),
+ * held to update the state and to apply a change through {@link FifoHostSemaphore#setLimit}
+ * (which takes the host's semaphore lock inside it: lock order adaptive, then semaphore; nothing
+ * takes them the other way, since reports are never made under a semaphore's lock). Listeners and
+ * meters hear of a change after the lock is released.
+ *
+ * <h2>Entry lifecycle</h2>
+ *
+ * A host's state references its semaphore weakly and is dropped with it (the table's removal
+ * callback): a host idle long enough to leave the table starts again from its configured limit.
+ * A state whose semaphore was replaced meanwhile is rebuilt on the next report.
+ *
+ * <p>Thread-safe.
+ */
+final class AdaptiveLimits {
+  private final AdaptiveLimit defaults;
+  private final Map<HostKey, AdaptiveLimit> perHost;
+  private final HostTable table;
+  private final LongSupplier ticker;
+  private final ConcurrentMap<HostKey, Host> hosts = new ConcurrentHashMap<>();
+
+  /** Set once, right after the observer chain is built (it needs the table, which needs us). */
+  private volatile SlotObserver observer = SlotObserver.NONE;
+
+  AdaptiveLimits(AdaptiveLimit defaults, Map<HostKey, AdaptiveLimit> perHost, HostTable table,
+      LongSupplier ticker) {
+    this.defaults = defaults;
+    this.perHost = Map.copyOf(perHost);
+    this.table = table;
+    this.ticker = ticker;
+  }
+
+  void observer(SlotObserver observer) {
+    this.observer = observer;
+  }
+
+  /** Whether {@code key}'s limit adapts. */
+  boolean adapts(HostKey key) {
+    return defaults != null || perHost.containsKey(key);
+  }
+
+  /**
+   * One attempt's outcome on a slot of {@code semaphore}.
+   *
+   * @param latencyNanos the attempt's latency (successes), or 0
+   * @param dropped whether the host pushed back
+   */
+  void sample(FifoHostSemaphore semaphore, long latencyNanos, boolean dropped) {
+    Host host = host(semaphore);
+    if (host == null) {
+      return;
+    }
+    long now = ticker.getAsLong();
+    int inflight = semaphore.inUse();
+    List<Change> changes;
+    host.lock.lock();
+    try {
+      changes = host.sample(now, latencyNanos, inflight, dropped);
+      for (int i = 0; i < changes.size(); i++) {
+        semaphore.setLimit(changes.get(i).limit, NO_RECORD);
+      }
+    } finally {
+      host.lock.unlock();
+    }
+    for (int i = 0; i < changes.size(); i++) {
+      Change change = changes.get(i);
+      observer.limitChanged(semaphore.key, change.previous, change.limit, change.reason);
+    }
+  }
+
+  /** The adaptive limit is the live one only: a host's own configured limit stays as set. */
+  private static final Runnable NO_RECORD = () -> {};
+
+  /** Someone called {@code setLimit}: the algorithm continues from that limit. */
+  void limitSet(HostKey key, int limit) {
+    Host host = hosts.get(key);
+    if (host != null) {
+      host.lock.lock();
+      try {
+        host.reset(limit);
+      } finally {
+        host.lock.unlock();
+      }
+    }
+  }
+
+  /** The host's entry left the table: its state goes with it, unless a new entry replaced it. */
+  void hostRemoved(HostKey key) {
+    hosts.computeIfPresent(key, (k, host) -> (host.semaphore.get() == null) ? null : host);
+  }
+
+  private Host host(FifoHostSemaphore semaphore) {
+    HostKey key = semaphore.key;
+    Host host = hosts.get(key);
+    if (host != null && host.semaphore.get() == semaphore) {
+      return host;
+    }
+    AdaptiveLimit config = perHost.getOrDefault(key, defaults);
+    if (config == null) {
+      return null;
+    }
+    return hosts.compute(key, (k, old) -> (old != null && old.semaphore.get() == semaphore)
+        ? old : newHost(config, semaphore));
+  }
+
+  private Host newHost(AdaptiveLimit config, FifoHostSemaphore semaphore) {
+    int start = semaphore.limit();
+    int max = (config.max() == 0) ? Math.max(start, config.min()) : config.max();
+    Algorithm algorithm = config.isLatencyBased()
+        ? new NetflixAlgorithm(config.latencyLimitFactory().get(), config.min(), max)
+        : new Aimd(config.min(), max, config.window().toNanos(), config.backoffRatio());
+    Host host = new Host(semaphore, algorithm);
+    host.reset(start);
+    // The host starts from its configured limit, clamped to the band.
+    int clamped = Math.max(config.min(), Math.min(max, start));
+    if (clamped != start) {
+      host.lock.lock();
+      try {
+        host.reset(clamped);
+        semaphore.setLimit(clamped, NO_RECORD);
+      } finally {
+        host.lock.unlock();
+      }
+    }
+    return host;
+  }
+
+  int trackedHosts() {
+    return hosts.size();
+  }
+
+  /** One limit change, told to listeners once the lock is released. */
+  static final class Change {
+    final int previous;
+    final int limit;
+    final LimitChangeReason reason;
+
+    Change(int previous, int limit, LimitChangeReason reason) {
+      this.previous = previous;
+      this.limit = limit;
+      this.reason = reason;
+    }
+  }
+
+  /** An algorithm's state for one host; called under its host's lock only. */
+  interface Algorithm {
+    /** Continue from {@code limit}. */
+    void reset(int limit);
+
+    /** Feeds one sample; adds the limit changes it decided to {@code changes}, in order. */
+    void sample(long now, long latencyNanos, int inflight, boolean dropped, List<Change> changes);
+  }
+
+  /** One adaptive host: its semaphore (weakly), its algorithm and the lock over it. */
+  private static final class Host {
+    final WeakReference<FifoHostSemaphore> semaphore;
+    final Algorithm algorithm;
+    final ReentrantLock lock = new ReentrantLock();
+
+    Host(FifoHostSemaphore semaphore, Algorithm algorithm) {
+      this.semaphore = new WeakReference<>(semaphore);
+      this.algorithm = algorithm;
+    }
+
+    void reset(int limit) {
+      algorithm.reset(limit);
+    }
+
+    @GuardedBy("lock")
+    List<Change> sample(long now, long latencyNanos, int inflight, boolean dropped) {
+      List<Change> changes = new ArrayList<>(2);
+      algorithm.sample(now, latencyNanos, inflight, dropped, changes);
+      return changes;
+    }
+  }
+
+  /**
+   * Windowed AIMD. A window opens at the first sample after the previous one closed and lasts
+   * {@code windowNanos}. The first drop of a window cuts the limit at once (×{@code ratio}, at
+   * least {@code min}); later drops of that window change nothing, so a burst of 429s from
+   * requests already in flight costs one cut, not one per response. A window that closes without
+   * a drop, and in which in-use reached the limit, adds one (at most {@code max}): a host that is
+   * not asked for more than it gets is not probed for more.
+   */
+  static final class Aimd implements Algorithm {
+    private static final long NO_WINDOW = Long.MIN_VALUE;
+
+    private final int min;
+    private final int max;
+    private final long windowNanos;
+    private final double ratio;
+    private int limit;
+    private long windowStart = NO_WINDOW;
+    private boolean dropped;
+    private boolean reached;
+
+    Aimd(int min, int max, long windowNanos, double ratio) {
+      this.min = min;
+      this.max = max;
+      this.windowNanos = windowNanos;
+      this.ratio = ratio;
+    }
+
+    @Override
+    public void reset(int newLimit) {
+      limit = newLimit;
+    }
+
+    @Override
+    public void sample(long now, long latencyNanos, int inflight, boolean drop,
+        List<Change> changes) {
+      if (windowStart == NO_WINDOW) {
+        windowStart = now;
+      } else if (now - windowStart >= windowNanos) {
+        if (!dropped && reached && limit < max) {
+          changes.add(new Change(limit, limit + 1, LimitChangeReason.PROBE));
+          limit++;
+        }
+        windowStart = now;
+        dropped = false;
+        reached = false;
+      }
+      if (inflight >= limit) {
+        reached = true;
+      }
+      if (drop && !dropped) {
+        dropped = true;
+        int cut = Math.max(min, Math.min(max, (int) Math.floor(limit * ratio)));
+        if (cut != limit) {
+          changes.add(new Change(limit, cut, LimitChangeReason.PUSH_BACK));
+          limit = cut;
+        }
+      }
+    }
+  }
+}
