@@ -128,9 +128,10 @@ final class AdaptiveLimits {
   private Host newHost(AdaptiveLimit config, FifoHostSemaphore semaphore) {
     int start = semaphore.limit();
     int max = (config.max() == 0) ? Math.max(start, config.min()) : config.max();
+    Aimd aimd = new Aimd(config.min(), max, config.window().toNanos(), config.backoffRatio());
     Algorithm algorithm = config.isLatencyBased()
-        ? new NetflixAlgorithm(config.latencyLimitFactory().get(), config.min(), max)
-        : new Aimd(config.min(), max, config.window().toNanos(), config.backoffRatio());
+        ? new NetflixAlgorithm(config.latencyLimitFactory().get(), aimd, config.min(), max)
+        : aimd;
     Host host = new Host(semaphore, algorithm);
     host.reset(start);
     // The host starts from its configured limit, clamped to the band.
@@ -168,6 +169,9 @@ final class AdaptiveLimits {
   interface Algorithm {
     /** Continue from {@code limit}. */
     void reset(int limit);
+
+    /** The limit it decided last. */
+    int limit();
 
     /** Feeds one sample; adds the limit changes it decided to {@code changes}, in order. */
     void sample(long now, long latencyNanos, int inflight, boolean dropped, List<Change> changes);
@@ -226,6 +230,11 @@ final class AdaptiveLimits {
     @Override
     public void reset(int newLimit) {
       limit = newLimit;
+    }
+
+    @Override
+    public int limit() {
+      return limit;
     }
 
     @Override
