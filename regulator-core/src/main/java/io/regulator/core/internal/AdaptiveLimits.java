@@ -77,10 +77,14 @@ final class AdaptiveLimits {
     List<Change> changes;
     host.lock.lock();
     try {
-      changes = host.sample(now, latencyNanos, inflight, dropped);
-      for (int i = 0; i < changes.size(); i++) {
-        semaphore.setLimit(changes.get(i).limit, NO_RECORD);
+      List<Change> decided = host.sample(now, latencyNanos, inflight, dropped);
+      if (decided.isEmpty()) {
+        return; // the usual report: no change, no allocation
       }
+      for (int i = 0; i < decided.size(); i++) {
+        semaphore.setLimit(decided.get(i).limit, NO_RECORD);
+      }
+      changes = List.copyOf(decided);
     } finally {
       host.lock.unlock();
     }
@@ -192,11 +196,16 @@ final class AdaptiveLimits {
       algorithm.reset(limit);
     }
 
+    /** Reused under the lock, so that a report that changes nothing allocates nothing. */
+    @GuardedBy("lock")
+    private final List<Change> decided = new ArrayList<>(2);
+
+    /** The changes this sample decided, in a list valid until the lock is released. */
     @GuardedBy("lock")
     List<Change> sample(long now, long latencyNanos, int inflight, boolean dropped) {
-      List<Change> changes = new ArrayList<>(2);
-      algorithm.sample(now, latencyNanos, inflight, dropped, changes);
-      return changes;
+      decided.clear();
+      algorithm.sample(now, latencyNanos, inflight, dropped, decided);
+      return decided;
     }
   }
 
