@@ -153,6 +153,35 @@ class SharedRetryAfterTest {
   }
 
   @Test
+  void closingThePoolOrTheRegulator_failsAcquiresWaitingOutABackoffAtOnce() throws Exception {
+    regulator(HostRegulators.builder().sharedRetryAfter(SharedBackoff.WAIT));
+    RegulatedPool a = regulator.newPool("a");
+    RegulatedPool b = regulator.newPool("b");
+    pushBack(a, Duration.ofSeconds(20));
+    CompletableFuture<Slot> asyncA = a.acquireAsync(HOST, LONG);
+    CompletableFuture<Slot> asyncB = b.acquireAsync(HOST, LONG);
+    AtomicReference<Throwable> blocked = new AtomicReference<>();
+    Thread waiter = new Thread(() -> {
+      try {
+        a.acquire(HOST, LONG).release();
+      } catch (Throwable e) {
+        blocked.set(e);
+      }
+    });
+    waiter.start();
+    await().atMost(5, SECONDS).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+    a.close();
+    waiter.join(5_000);
+    assertInstanceOf(io.regulator.PoolClosedException.class, blocked.get());
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> asyncA.get(5, SECONDS));
+    assertInstanceOf(io.regulator.PoolClosedException.class, failed.getCause());
+    assertFalse(asyncB.isDone(), "another pool's acquire still waits");
+    regulator.close();
+    ExecutionException failedB = assertThrows(ExecutionException.class, () -> asyncB.get(5, SECONDS));
+    assertInstanceOf(io.regulator.PoolClosedException.class, failedB.getCause());
+  }
+
+  @Test
   void aPoolClosedDuringTheBackoff_stillClosesAndGivesBackItsSlots() {
     regulator(HostRegulators.builder().sharedRetryAfter(SharedBackoff.FAIL_FAST));
     RegulatedPool a = regulator.newPool("a");

@@ -71,8 +71,12 @@ final class BackoffPool implements RegulatedPool {
   /** Waits for the host's backoff to end, or fails; returns the time left of the timeout. */
   private long waitOut(HostKey key, long timeoutNanos) throws InterruptedException {
     long start = ticker.getAsLong();
+    Thread self = Thread.currentThread();
+    backoff.waiting(self, this);
     try {
-      for (long left = backoff.remaining(key); left > 0; left = backoff.remaining(key)) {
+      // A closed pool ends the wait at once: the acquire below then throws PoolClosedException.
+      for (long left = backoff.remaining(key); left > 0 && !pool.isClosed();
+          left = backoff.remaining(key)) {
         long waited = ticker.getAsLong() - start;
         if (backoff.mode(key) == SharedBackoff.FAIL_FAST || left > timeoutNanos - waited) {
           throw new HostBackoffException(key, Duration.ofNanos(left));
@@ -84,6 +88,7 @@ final class BackoffPool implements RegulatedPool {
       }
       return Math.max(0, timeoutNanos - (ticker.getAsLong() - start));
     } finally {
+      backoff.doneWaiting(self);
       Reference.reachabilityFence(this); // see PoolHandle.acquire: the pool is in use while waiting
     }
   }
@@ -107,6 +112,11 @@ final class BackoffPool implements RegulatedPool {
     }
     // Waits on the regulator's timer, no thread parked; the task holds this pool, which is in use.
     CompletableFuture<Slot> result = new CompletableFuture<>();
+    backoff.waiting(result, this);
+    result.whenComplete((slot, failure) -> backoff.doneWaiting(result));
+    if (pool.isClosed()) {
+      backoff.closed(this); // closed meanwhile: its close may have missed this future
+    }
     long start = ticker.getAsLong();
     ScheduledExecutorService timer = registry.timer();
     ScheduledFuture<?> wake = timer.schedule(() -> {
@@ -150,6 +160,7 @@ final class BackoffPool implements RegulatedPool {
   @Override
   public void close() {
     pool.close();
+    backoff.closed(this); // acquires waiting out a backoff fail now, as queued ones did
   }
 
   private static long toNanos(Duration timeout) {

@@ -2,7 +2,9 @@ package io.regulator.core.internal;
 
 import io.regulator.HostKey;
 import io.regulator.core.SharedBackoff;
+import io.regulator.PoolClosedException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.LongSupplier;
@@ -24,7 +26,9 @@ import java.util.function.LongSupplier;
  * <h2>Entry lifecycle</h2>
  *
  * An entry is removed by the first lookup that finds it expired: the map holds only hosts in
- * backoff now, or lately.
+ * backoff now, or lately. Acquires waiting out a backoff are registered in {@link #waiters} only
+ * while they wait (a parked thread, or an async acquire's future), with their pool: closing the
+ * pool or the regulator fails them at once, as it fails the pool's queued waiters.
  *
  * <p>Thread-safe.
  */
@@ -34,6 +38,9 @@ final class HostBackoff {
   private final LongSupplier ticker;
   private final ConcurrentMap<HostKey, Long> until = new ConcurrentHashMap<>();
   private volatile boolean active;
+
+  /** Acquires waiting out a backoff: a parked {@code Thread} or a pending future, by pool. */
+  private final ConcurrentMap<Object, BackoffPool> waiters = new ConcurrentHashMap<>();
 
   /** Set once, right after the observer chain is built. */
   private volatile SlotObserver observer = SlotObserver.NONE;
@@ -85,5 +92,30 @@ final class HostBackoff {
       }
     }
     return 0;
+  }
+
+  void waiting(Object waiter, BackoffPool pool) {
+    waiters.put(waiter, pool);
+  }
+
+  void doneWaiting(Object waiter) {
+    waiters.remove(waiter);
+  }
+
+  /** Wakes (threads) or fails (futures) the waiters of {@code pool}, or of every pool if null. */
+  @SuppressWarnings("unchecked")
+  void closed(BackoffPool pool) {
+    for (Map.Entry<Object, BackoffPool> entry : waiters.entrySet()) {
+      if (pool != null && entry.getValue() != pool) {
+        continue;
+      }
+      Object waiter = entry.getKey();
+      if (waiter instanceof Thread) {
+        java.util.concurrent.locks.LockSupport.unpark((Thread) waiter); // it sees the pool closed
+      } else {
+        ((CompletableFuture<Object>) waiter)
+            .completeExceptionally(new PoolClosedException(entry.getValue().name()));
+      }
+    }
   }
 }

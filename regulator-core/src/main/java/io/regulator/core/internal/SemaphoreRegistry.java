@@ -265,6 +265,9 @@ public final class SemaphoreRegistry implements HostRegulator {
     for (PoolLedger ledger : pools.values()) {
       shutdown(ledger, false);
     }
+    if (backoff != null) {
+      backoff.closed(null); // acquires waiting out a shared backoff, in every pool (issue 16)
+    }
     ScheduledExecutorService started = timer.get();
     if (started != null) {
       // Pending timeouts belong to waiters that the pools' close just failed.
