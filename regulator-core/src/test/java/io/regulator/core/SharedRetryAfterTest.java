@@ -182,6 +182,38 @@ class SharedRetryAfterTest {
   }
 
   @Test
+  void waitMode_anInterruptEndsTheWaitWithInterruptedException() throws Exception {
+    regulator(HostRegulators.builder().sharedRetryAfter(SharedBackoff.WAIT));
+    RegulatedPool a = regulator.newPool("a");
+    pushBack(a, Duration.ofSeconds(20));
+    AtomicReference<Throwable> blocked = new AtomicReference<>();
+    Thread waiter = new Thread(() -> {
+      try {
+        a.acquire(HOST, LONG).release();
+      } catch (Throwable e) {
+        blocked.set(e);
+      }
+    });
+    waiter.start();
+    await().atMost(5, SECONDS).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+    waiter.interrupt();
+    waiter.join(5_000);
+    assertInstanceOf(InterruptedException.class, blocked.get());
+  }
+
+  @Test
+  void everyBackoff_isCountedByHost() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    regulator(HostRegulators.builder().meterRegistry(meters)
+        .sharedRetryAfter(SharedBackoff.FAIL_FAST));
+    RegulatedPool a = regulator.newPool("a");
+    pushBack(a, Duration.ofSeconds(1));
+    assertEquals(1.0, meters.get(RegulatorMeters.BACKOFFS)
+        .tag(RegulatorMeters.HOST, HOST.toString()).counter().count());
+  }
+
+  @Test
   void aPoolClosedDuringTheBackoff_stillClosesAndGivesBackItsSlots() {
     regulator(HostRegulators.builder().sharedRetryAfter(SharedBackoff.FAIL_FAST));
     RegulatedPool a = regulator.newPool("a");

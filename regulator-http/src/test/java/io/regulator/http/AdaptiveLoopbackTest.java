@@ -30,11 +30,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 16 on loopback: two JDK clients (two pools of one regulator) hammer a real server whose
  * capacity halves mid-run. With an adaptive limit the share of 429s falls back under 5% within a
- * bounded time; the control, the same run with the fixed limit, keeps answering 429 to 15 to 25% of requests here (asserted above 10%).
+ * bounded time; the control, the same run with the fixed limit, keeps answering 429 to about half of its requests (asserted above 25%).
  *
- * <p>The server holds each request it accepts for 20 ms (a parked handler thread: the service
- * time of the synthetic load, not a way to order events) and answers 429 at once to a request
- * beyond its capacity, counting itself.
+ * <p>The server spends 20 ms on each request (a parked handler thread: the service time of the
+ * synthetic load, not a way to order events) and answers 429 to each that arrived while it was
+ * already serving its capacity; a refusal takes as long as an answer, as it does for a server
+ * that must read the request and check its quota.
  */
 class AdaptiveLoopbackTest {
   private static final int CAPACITY = 12;
@@ -43,6 +44,8 @@ class AdaptiveLoopbackTest {
 
   private CountingServer server;
   private final AtomicInteger capacity = new AtomicInteger(CAPACITY);
+  /** Requests the server is serving now, refused ones included. */
+  private final AtomicInteger serving = new AtomicInteger();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<String> limitEvents = new ArrayList<>();
 
@@ -50,11 +53,13 @@ class AdaptiveLoopbackTest {
   void start() throws Exception {
     server = new CountingServer();
     server.script((n, exchange) -> {
-      if (server.inProgress() > capacity.get()) {
-        return CountingServer.Reply.status(429);
+      boolean accepted = serving.incrementAndGet() <= capacity.get();
+      try {
+        LockSupport.parkNanos(20 * MS);
+      } finally {
+        serving.decrementAndGet();
       }
-      LockSupport.parkNanos(20 * MS);
-      return CountingServer.Reply.ok();
+      return accepted ? CountingServer.Reply.ok() : CountingServer.Reply.status(429);
     });
   }
 
@@ -118,8 +123,8 @@ class AdaptiveLoopbackTest {
     assertEquals(0, regulator.inUse(key), "in use back to baseline");
     assertEquals(0, regulator.waiting(key), "waiting back to baseline");
     await().atMost(5, SECONDS).until(() -> server.inProgress() == 0);
-    assertTrue(server.maxInProgress() <= CAPACITY + 1,
-        "the server never had more than the limit in progress (plus the one it refused): "
+    assertTrue(server.maxInProgress() <= CAPACITY,
+        "the server never had more requests in progress than the limit: "
             + server.maxInProgress());
     return List.copyOf(answers);
   }
@@ -168,6 +173,6 @@ class AdaptiveLoopbackTest {
     List<Answer> answers = run(regulator, 500 * MS, 2500 * MS);
     double settled = share429(answers, 1500 * MS, 2500 * MS);
     System.out.printf("fixed limit: 429 share 1-2 s after the halving %.2f%%%n", 100 * settled);
-    assertTrue(settled > 0.10, "without adaptation the host keeps refusing: " + settled);
+    assertTrue(settled > 0.25, "without adaptation the host keeps refusing: " + settled);
   }
 }
