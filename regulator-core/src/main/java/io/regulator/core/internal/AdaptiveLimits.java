@@ -21,10 +21,11 @@ import java.util.function.LongSupplier;
  * <h2>Concurrency</h2>
  *
  * Each host's algorithm state is guarded by its own {@link ReentrantLock} ({@link Host#lock}),
- * held to update the state and to apply a change through {@link FifoHostSemaphore#setLimit}
- * (which takes the host's semaphore lock inside it: lock order adaptive, then semaphore; nothing
- * takes them the other way, since reports are never made under a semaphore's lock). Listeners and
- * meters hear of a change after the lock is released.
+ * held only to update the state and record the newest decision ({@link Host#target}). The
+ * decision is applied through {@link FifoHostSemaphore#setLimit} after that lock is released
+ * (see {@link #apply}): a raised limit wakes waiters, whose continuations may report again, so no
+ * adaptive lock is ever held while the semaphore's is taken or a waiter is woken. Listeners and
+ * meters hear of a change after that.
  *
  * <h2>Entry lifecycle</h2>
  *
@@ -78,19 +79,40 @@ final class AdaptiveLimits {
     host.lock.lock();
     try {
       List<Change> decided = host.sample(now, latencyNanos, inflight, dropped);
-      if (decided.isEmpty()) {
+      if (decided.isEmpty() && !host.pending) {
         return; // the usual report: no change, no allocation
       }
-      for (int i = 0; i < decided.size(); i++) {
-        semaphore.setLimit(decided.get(i).limit, NO_RECORD);
+      if (!decided.isEmpty()) {
+        host.target = decided.get(decided.size() - 1).limit;
       }
-      changes = List.copyOf(decided);
+      changes = decided.isEmpty() ? List.of() : List.copyOf(decided);
     } finally {
       host.lock.unlock();
     }
+    apply(host, semaphore);
     for (int i = 0; i < changes.size(); i++) {
       Change change = changes.get(i);
       observer.limitChanged(semaphore.key, change.previous, change.limit, change.reason);
+    }
+  }
+
+  /**
+   * Sets the semaphore's live limit to the host's latest decision, outside the host's lock: a
+   * raised limit wakes waiters, and a waiter's continuation (on an inline executor) may report
+   * again. Whoever applies reads the target again afterwards and applies once more if it moved,
+   * so the last {@code setLimit} to run is always followed by a check that sees the newest target:
+   * the semaphore ends at the newest decision whatever the order of concurrent appliers.
+   */
+  private static void apply(Host host, FifoHostSemaphore semaphore) {
+    host.pending = false;
+    int target = host.target;
+    while (true) {
+      semaphore.setLimit(target, NO_RECORD);
+      int again = host.target;
+      if (again == target) {
+        return;
+      }
+      target = again;
     }
   }
 
@@ -104,8 +126,13 @@ final class AdaptiveLimits {
       host.lock.lock();
       try {
         host.reset(limit);
+        host.target = limit;
       } finally {
         host.lock.unlock();
+      }
+      FifoHostSemaphore semaphore = host.semaphore.get();
+      if (semaphore != null) {
+        apply(host, semaphore); // an applier of an older decision may have run since setLimit
       }
     }
   }
@@ -137,18 +164,12 @@ final class AdaptiveLimits {
         ? new NetflixAlgorithm(config.latencyLimitFactory().get(), aimd, config.min(), max)
         : aimd;
     Host host = new Host(semaphore, algorithm);
-    host.reset(start);
-    // The host starts from its configured limit, clamped to the band.
+    // The host starts from its configured limit, clamped to the band; a clamp is applied by the
+    // report that created the state, outside every lock (see apply).
     int clamped = Math.max(config.min(), Math.min(max, start));
-    if (clamped != start) {
-      host.lock.lock();
-      try {
-        host.reset(clamped);
-        semaphore.setLimit(clamped, NO_RECORD);
-      } finally {
-        host.lock.unlock();
-      }
-    }
+    host.reset(clamped);
+    host.target = clamped;
+    host.pending = clamped != start;
     return host;
   }
 
@@ -186,6 +207,12 @@ final class AdaptiveLimits {
     final WeakReference<FifoHostSemaphore> semaphore;
     final Algorithm algorithm;
     final ReentrantLock lock = new ReentrantLock();
+
+    /** The newest limit decided; written under {@code lock}, read by appliers without it. */
+    volatile int target;
+
+    /** Whether the first report must apply a clamped start limit. */
+    volatile boolean pending;
 
     Host(FifoHostSemaphore semaphore, Algorithm algorithm) {
       this.semaphore = new WeakReference<>(semaphore);
