@@ -65,6 +65,10 @@ public final class HostRegulators {
     private boolean recordAcquisitionSites;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private LongSupplier ticker = System::nanoTime;
+    private AdaptiveLimit adaptiveDefault;
+    private final Map<HostKey, AdaptiveLimit> adaptivePerHost = new HashMap<>();
+    private SharedBackoff backoffDefault;
+    private final Map<HostKey, SharedBackoff> backoffPerHost = new HashMap<>();
 
     private Builder() {}
 
@@ -182,6 +186,41 @@ public final class HostRegulators {
     }
 
     /**
+     * Makes every host's limit adapt to the outcomes its pools report, starting from its
+     * configured limit; hosts with an {@link #adaptiveLimit(HostKey, AdaptiveLimit) own} adaptive
+     * limit use that instead. Default off: limits stay fixed. See {@link AdaptiveLimit}.
+     */
+    public Builder adaptiveLimits(AdaptiveLimit everyHost) {
+      this.adaptiveDefault = Objects.requireNonNull(everyHost, "adaptiveLimits");
+      return this;
+    }
+
+    /** Makes one host's limit adapt, with its own band and algorithm. Default off. */
+    public Builder adaptiveLimit(HostKey key, AdaptiveLimit adaptive) {
+      Objects.requireNonNull(key, "key");
+      adaptivePerHost.put(key, Objects.requireNonNull(adaptive, "adaptiveLimit"));
+      return this;
+    }
+
+    /**
+     * Makes every host share a {@code Retry-After} across the node: a drop reported with one
+     * ({@link io.regulator.Slot#reportDropped(io.regulator.DropReason, Duration)}) puts the host in
+     * backoff until then for every pool, whose new acquires {@code mode} says what to do. Default
+     * off. Hosts with their {@link #sharedRetryAfter(HostKey, SharedBackoff) own} mode use that.
+     */
+    public Builder sharedRetryAfter(SharedBackoff mode) {
+      this.backoffDefault = Objects.requireNonNull(mode, "sharedRetryAfter");
+      return this;
+    }
+
+    /** Makes one host share its {@code Retry-After} across the node; see {@link #sharedRetryAfter(SharedBackoff)}. */
+    public Builder sharedRetryAfter(HostKey key, SharedBackoff mode) {
+      Objects.requireNonNull(key, "key");
+      backoffPerHost.put(key, Objects.requireNonNull(mode, "sharedRetryAfter"));
+      return this;
+    }
+
+    /**
      * A new regulator with this configuration.
      *
      * @throws IllegalStateException if acquisition sites are recorded without leak detection
@@ -193,7 +232,8 @@ public final class HostRegulators {
       }
       return new SemaphoreRegistry(new RegulatorSettings(defaultLimit, limits, acquireTimeout,
           maxWaitersPerHost, meterRegistry, maxTaggedHosts, listeners, leakThreshold,
-          reclaimUnreachableSlots, recordAcquisitionSites, asyncExecutor, ticker));
+          reclaimUnreachableSlots, recordAcquisitionSites, asyncExecutor, ticker,
+          adaptiveDefault, adaptivePerHost, backoffDefault, backoffPerHost));
     }
 
     private static void requireArgument(boolean condition, String message) {

@@ -57,6 +57,14 @@ class ModuleTest {
   }
 
   @Test
+  void core_needsConcurrencyLimitsOnlyStatically() throws IOException {
+    ModuleDescriptor core = descriptor(HostRegulators.class);
+    ModuleDescriptor.Requires netflix = core.requires().stream()
+        .filter(r -> r.name().equals("concurrency.limits.core")).findFirst().orElseThrow();
+    assertTrue(netflix.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC));
+  }
+
+  @Test
   void api_exportsOnlyItsPackageAndRequiresNothing() throws IOException {
     ModuleDescriptor api = descriptor(io.regulator.HostKey.class);
     assertEquals("io.regulator", api.name());

@@ -1,12 +1,15 @@
 package io.regulator.core.internal;
 
 import static io.regulator.core.RegulatorMeters.ACQUIRE;
+import static io.regulator.core.RegulatorMeters.BACKOFFS;
 import static io.regulator.core.RegulatorMeters.HOLD;
 import static io.regulator.core.RegulatorMeters.HOST;
+import static io.regulator.core.RegulatorMeters.LIMIT_CHANGES;
 import static io.regulator.core.RegulatorMeters.OTHER_HOSTS;
 import static io.regulator.core.RegulatorMeters.OUTCOME;
 import static io.regulator.core.RegulatorMeters.POOL;
 import static io.regulator.core.RegulatorMeters.POOL_IN_USE;
+import static io.regulator.core.RegulatorMeters.REASON;
 import static io.regulator.core.RegulatorMeters.SLOTS_IN_USE;
 import static io.regulator.core.RegulatorMeters.SLOTS_LIMIT;
 import static io.regulator.core.RegulatorMeters.SLOTS_WAITING;
@@ -16,9 +19,11 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.regulator.HostKey;
+import io.regulator.LimitChangeReason;
 import io.regulator.Slot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +127,22 @@ final class MicrometerObserver implements SlotObserver {
   public void refused(HostKey key, PoolLedger ledger, Outcome outcome, long waitedNanos) {
     if (!closed) {
       metersOf(key).recordAcquire(outcome, waitedNanos);
+    }
+  }
+
+  // Issue 16. The limit gauge reads the live limit, so it moves by itself; these count the moves.
+  @Override
+  public void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {
+    if (!closed) {
+      registry.counter(LIMIT_CHANGES, HOST, metersOf(key).host,
+          REASON, reason.name().toLowerCase(Locale.ROOT)).increment();
+    }
+  }
+
+  @Override
+  public void backoffStarted(HostKey key, long waitNanos) {
+    if (!closed) {
+      registry.counter(BACKOFFS, HOST, metersOf(key).host).increment();
     }
   }
 

@@ -3,6 +3,7 @@ package io.regulator.http.apache;
 import io.regulator.HostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.SlotLeak;
+import io.regulator.http.RetryPolicy;
 import io.regulator.http.internal.Checks;
 import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
@@ -39,9 +40,11 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
   private final RegulatedPool pool;
   private final Duration acquireTimeout;
   private final LeakWatch leakWatch;
+  private final RetryPolicy retryPolicy;
 
   private RegulatedConnections(Builder builder) {
     this.delegate = builder.delegate;
+    this.retryPolicy = builder.retryPolicy;
     this.pool = builder.pool;
     this.acquireTimeout = builder.acquireTimeout;
     this.leakWatch =
@@ -98,7 +101,14 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
   @Override
   public void connect(ConnectionEndpoint endpoint, TimeValue connectTimeout, HttpContext context)
       throws IOException {
-    delegate.connect(unwrap(endpoint), connectTimeout, context);
+    try {
+      delegate.connect(unwrap(endpoint), connectTimeout, context);
+    } catch (IOException e) {
+      if (endpoint instanceof SlotEndpoint) {
+        ((SlotEndpoint) endpoint).connectFailed(e);
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -138,6 +148,10 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     return leakWatch;
   }
 
+  RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
   /**
    * The key a route's connections count against: its target host and port, also behind a proxy,
    * since the target is the server whose load is being capped.
@@ -163,6 +177,7 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     private Duration acquireTimeout = Duration.ofSeconds(30);
     private boolean recordLeakOrigins;
     private Consumer<SlotLeak> leakListener = LeakWatch.logging();
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
 
     private Builder(HttpClientConnectionManager delegate, RegulatedPool pool) {
       this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -195,6 +210,17 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
      */
     public Builder leakListener(Consumer<SlotLeak> leakListener) {
       this.leakListener = Objects.requireNonNull(leakListener, "leakListener");
+      return this;
+    }
+
+    /**
+     * The retry policy the client retries by (give the client a {@link RetryPolicyStrategy} of
+     * the same policy): its {@link RetryPolicy#maxDelay()} caps the {@code Retry-After} this
+     * manager reports to the regulator with each 429 and 503. Default {@link
+     * RetryPolicy#defaults()} (60 s).
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
 
