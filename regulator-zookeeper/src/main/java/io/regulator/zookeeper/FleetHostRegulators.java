@@ -1,5 +1,6 @@
 package io.regulator.zookeeper;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatorListener;
@@ -68,6 +69,8 @@ public final class FleetHostRegulators {
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private LongSupplier ticker = System::nanoTime;
     private String nodeId;
+    private Object meterRegistry;
+    private int maxTaggedHosts = 100;
 
     private Builder(CuratorFramework client) {
       this.client = client;
@@ -213,6 +216,31 @@ public final class FleetHostRegulators {
     }
 
     /**
+     * Publishes the fleet tier's own meters ({@link FleetMeters}) to {@code registry}: leases
+     * held and waited for per host, the fleet limit, over-grants ({@code LOCAL_SHARE} grants,
+     * leases lost with a session) and the connection state. Optional: without it no Micrometer
+     * class is loaded. The local regulator's meters are configured on its own builder.
+     */
+    // "exports": Micrometer is a static dependency (requires static, not transitive): a platform
+    // that calls this has Micrometer itself; one that does not never loads it.
+    @SuppressWarnings("exports")
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * How many hosts at a time get fleet meters tagged with their own name; default 100, as in
+     * core. Every further host is metered under the tag {@link FleetMeters#OTHER_HOSTS}; a host's
+     * tag is freed when its idle entry retires. 0 tags every host {@code other}.
+     */
+    public Builder maxTaggedHosts(int max) {
+      requireArgument(max >= 0, "maxTaggedHosts < 0: " + max);
+      this.maxTaggedHosts = max;
+      return this;
+    }
+
+    /**
      * A new fleet regulator with this configuration.
      *
      * @throws IllegalStateException if no local regulator was given, if {@link
@@ -233,7 +261,8 @@ public final class FleetHostRegulators {
       return new LeasedHostRegulator(new FleetSettings(client, local, path, defaultFleetLimit,
           fleetLimits, whenUnavailable, Math.max(1, expectedNodes), saturatedNanos(handoffWindow),
           acquireTimeout, acquiresPerHost, saturatedNanos(idleHostTimeout), listeners,
-          asyncExecutor, ticker, (nodeId != null) ? nodeId : defaultNodeId()));
+          asyncExecutor, ticker, (nodeId != null) ? nodeId : defaultNodeId(), meterRegistry,
+          maxTaggedHosts));
     }
 
     /** Nanoseconds of a duration, capped at ~73 years so that deadline sums cannot overflow. */
