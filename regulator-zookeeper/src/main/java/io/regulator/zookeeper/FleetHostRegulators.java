@@ -1,5 +1,10 @@
 package io.regulator.zookeeper;
 
+import static io.regulator.internal.Checks.atLeastOne;
+import static io.regulator.internal.Checks.nonNegative;
+import static io.regulator.internal.Checks.positive;
+import static io.regulator.internal.Checks.requireArgument;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
@@ -108,16 +113,14 @@ public final class FleetHostRegulators {
      * FleetHostRegulator#setFleetLimit}).
      */
     public Builder defaultFleetLimit(int perHost) {
-      requireArgument(perHost >= 1, "defaultFleetLimit < 1: " + perHost);
-      this.defaultFleetLimit = perHost;
+      this.defaultFleetLimit = atLeastOne(perHost, "defaultFleetLimit");
       return this;
     }
 
     /** A host's fleet limit, written if the fleet has none yet for the host; see above. */
     public Builder fleetLimit(HostKey key, int perHost) {
       Objects.requireNonNull(key, "key");
-      requireArgument(perHost >= 1, "fleetLimit < 1: " + perHost);
-      fleetLimits.put(key, perHost);
+      fleetLimits.put(key, atLeastOne(perHost, "fleetLimit"));
       return this;
     }
 
@@ -132,8 +135,7 @@ public final class FleetHostRegulators {
      * floor(fleetLimit / expectedNodes)}. Required by {@link WhenUnavailable#LOCAL_SHARE}.
      */
     public Builder expectedNodes(int nodes) {
-      requireArgument(nodes >= 1, "expectedNodes < 1: " + nodes);
-      this.expectedNodes = nodes;
+      this.expectedNodes = atLeastOne(nodes, "expectedNodes");
       return this;
     }
 
@@ -145,9 +147,7 @@ public final class FleetHostRegulators {
      * back to ZooKeeper.
      */
     public Builder handoffWindow(Duration window) {
-      Objects.requireNonNull(window, "handoffWindow");
-      requireArgument(!window.isNegative(), "handoffWindow < 0: " + window);
-      this.handoffWindow = window;
+      this.handoffWindow = nonNegative(window, "handoffWindow");
       return this;
     }
 
@@ -155,9 +155,7 @@ public final class FleetHostRegulators {
      * How long {@code acquire(key)} waits for both caps together; default 30 s. Finite by default.
      */
     public Builder acquireTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "acquireTimeout");
-      requireArgument(!timeout.isNegative(), "acquireTimeout < 0: " + timeout);
-      this.acquireTimeout = timeout;
+      this.acquireTimeout = nonNegative(timeout, "acquireTimeout");
       return this;
     }
 
@@ -166,17 +164,13 @@ public final class FleetHostRegulators {
      * one occupies a thread blocked in Curator, and a place in the fleet's queue.
      */
     public Builder acquiresPerHost(int concurrent) {
-      requireArgument(concurrent >= 1, "acquiresPerHost < 1: " + concurrent);
-      this.acquiresPerHost = concurrent;
+      this.acquiresPerHost = atLeastOne(concurrent, "acquiresPerHost");
       return this;
     }
 
     /** How long a host with nothing held or waiting keeps its fleet watch; default 1 minute. */
     public Builder idleHostTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "idleHostTimeout");
-      requireArgument(
-          !timeout.isNegative() && !timeout.isZero(), "idleHostTimeout <= 0: " + timeout);
-      this.idleHostTimeout = timeout;
+      this.idleHostTimeout = positive(timeout, "idleHostTimeout");
       return this;
     }
 
@@ -235,8 +229,7 @@ public final class FleetHostRegulators {
      * tag is freed when its idle entry retires. 0 tags every host {@code other}.
      */
     public Builder maxTaggedHosts(int max) {
-      requireArgument(max >= 0, "maxTaggedHosts < 0: " + max);
-      this.maxTaggedHosts = max;
+      this.maxTaggedHosts = nonNegative(max, "maxTaggedHosts");
       return this;
     }
 
@@ -279,12 +272,6 @@ public final class FleetHostRegulators {
         host = "unknown-host";
       }
       return ProcessHandle.current().pid() + "@" + host;
-    }
-
-    private static void requireArgument(boolean condition, String message) {
-      if (!condition) {
-        throw new IllegalArgumentException(message);
-      }
     }
   }
 }

@@ -14,7 +14,8 @@ import org.apache.hc.core5.util.Timeout;
  * A leased asynchronous connection (or HTTP/2 stream lease) and the slot it holds until it is
  * released to the manager. Thread-safe as far as the wrapped endpoint is.
  */
-final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
+final class SlotAsyncEndpoint extends AsyncConnectionEndpoint
+    implements SlottedEndpoint<AsyncConnectionEndpoint> {
   private final AsyncConnectionEndpoint inner;
   private final Slot slot;
 
@@ -23,11 +24,13 @@ final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
     this.slot = slot;
   }
 
-  AsyncConnectionEndpoint inner() {
+  @Override
+  public AsyncConnectionEndpoint inner() {
     return inner;
   }
 
-  void releaseSlot() {
+  @Override
+  public void releaseSlot() {
     slot.release();
   }
 
