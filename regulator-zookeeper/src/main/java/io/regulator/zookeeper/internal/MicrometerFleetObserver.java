@@ -15,14 +15,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regulator.HostKey;
+import io.regulator.internal.BoundedTags;
 import io.regulator.zookeeper.FleetState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToIntFunction;
 
 /**
@@ -30,29 +27,25 @@ import java.util.function.ToIntFunction;
  * only class of the module that uses Micrometer, loaded only when the builder was given a {@code
  * MeterRegistry}.
  *
- * <p>As core's {@code MicrometerObserver}: host gauges reference no entry but look their host up
- * in the {@link HostLeaseTable} when read (an entry is replaced when it retires, and Micrometer
- * hands back the existing gauge for the same name and tags); at most {@code maxTaggedHosts} hosts
- * at a time have their own tag, the others share {@code host=other}, whose gauges sum over them;
- * a host's meters are created when it is first seen and removed when its entry leaves the table,
- * both inside {@code tagged}'s compute for that key.
+ * <p>As core's {@code MicrometerObserver}, and through the same {@link BoundedTags}: host gauges
+ * reference no entry but look their host up in the {@link HostLeaseTable} when read (an entry is
+ * replaced when it retires, and Micrometer hands back the existing gauge for the same name and
+ * tags); at most {@code maxTaggedHosts} hosts at a time have their own tag, the others share
+ * {@code host=other}, whose gauges sum over them; a host's meters are created when it is first
+ * seen and removed when its entry leaves the table.
  *
  * <p>Thread-safe.
  */
 final class MicrometerFleetObserver implements FleetObserver {
   private final MeterRegistry registry;
-  private final int maxTaggedHosts;
-  private final ConcurrentMap<HostKey, HostMeters> tagged = new ConcurrentHashMap<>();
-  private final AtomicInteger taggedCount = new AtomicInteger();
-  private final AtomicReference<HostMeters> other = new AtomicReference<>();
+  private final BoundedTags<HostKey, HostMeters> tagged;
   private final List<Meter> connectionGauges = new ArrayList<>();
   private volatile HostLeaseTable table;
-  private volatile boolean closed;
 
   /** @param registry a {@code MeterRegistry}, typed so that callers need no Micrometer type */
   MicrometerFleetObserver(Object registry, int maxTaggedHosts, FleetConnection connection) {
     this.registry = (MeterRegistry) registry;
-    this.maxTaggedHosts = maxTaggedHosts;
+    this.tagged = new BoundedTags<>(maxTaggedHosts, HostMeters::new);
     for (FleetState state : FleetState.values()) {
       connectionGauges.add(Gauge.builder(CONNECTION, connection, c -> (c.state() == state) ? 1 : 0)
           .tag(STATE, state.name().toLowerCase(Locale.ROOT))
@@ -73,78 +66,34 @@ final class MicrometerFleetObserver implements FleetObserver {
 
   @Override
   public void fallbackGranted(HostKey key) {
-    if (!closed) {
+    if (!tagged.isClosed()) {
       metersOf(key).localShareGrants.increment();
     }
   }
 
   @Override
   public void leasesLost(HostKey key, int slots) {
-    if (!closed) {
+    if (!tagged.isClosed()) {
       metersOf(key).leasesLost.increment(slots);
     }
   }
 
   private HostMeters metersOf(HostKey key) {
-    HostMeters meters = tagged.get(key);
-    if (meters != null) {
-      return meters;
-    }
-    if (taggedCount.get() >= maxTaggedHosts) {
-      return other();
-    }
-    meters = tagged.computeIfAbsent(key, k -> {
-      if (closed) {
-        return null;
-      }
-      if (taggedCount.incrementAndGet() > maxTaggedHosts) {
-        taggedCount.decrementAndGet();
-        return null;
-      }
-      return new HostMeters(k);
-    });
-    return (meters != null) ? meters : other();
-  }
-
-  private HostMeters other() {
-    HostMeters meters = other.get();
-    if (meters == null) {
-      // A racing loser registers the same meters, which Micrometer hands back.
-      meters = new HostMeters(null);
-      if (!other.compareAndSet(null, meters)) {
-        meters = other.get();
-      }
-    }
-    return meters;
+    return tagged.of(key);
   }
 
   @Override
   public void hostRemoved(HostKey key) {
-    tagged.computeIfPresent(key, (k, meters) -> {
+    // A new entry for the host may exist already; its meters stay then.
+    tagged.removed(key, k -> {
       HostLeaseTable current = table;
-      if (current != null && current.find(k) != null) {
-        return meters; // a new entry for the host exists already; its meters stay
-      }
-      meters.remove();
-      taggedCount.decrementAndGet();
-      return null;
-    });
+      return current != null && current.find(k) != null;
+    }, HostMeters::remove);
   }
 
   @Override
   public void close() {
-    closed = true;
-    for (HostKey key : tagged.keySet()) {
-      tagged.computeIfPresent(key, (k, meters) -> {
-        meters.remove();
-        taggedCount.decrementAndGet();
-        return null;
-      });
-    }
-    HostMeters untagged = other.get();
-    if (untagged != null) {
-      untagged.remove();
-    }
+    tagged.close(HostMeters::remove);
     for (Meter gauge : connectionGauges) {
       registry.remove(gauge);
     }
@@ -162,7 +111,7 @@ final class MicrometerFleetObserver implements FleetObserver {
     }
     int sum = 0;
     for (HostLeases entry : current.entries()) {
-      if (!tagged.containsKey(entry.key)) {
+      if (!tagged.isTagged(entry.key)) {
         sum += figure.applyAsInt(entry);
       }
     }
