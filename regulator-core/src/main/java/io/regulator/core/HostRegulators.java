@@ -1,5 +1,9 @@
 package io.regulator.core;
 
+import static io.regulator.internal.Checks.atLeastOne;
+import static io.regulator.internal.Checks.nonNegative;
+import static io.regulator.internal.Checks.positive;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
@@ -74,24 +78,20 @@ public final class HostRegulators {
 
     /** The limit of every host without one of its own; default 50. */
     public Builder defaultLimit(int perHost) {
-      requireArgument(perHost >= 1, "defaultLimit < 1: " + perHost);
-      this.defaultLimit = perHost;
+      this.defaultLimit = atLeastOne(perHost, "defaultLimit");
       return this;
     }
 
     /** A host's own limit, which survives the host's entry being dropped while idle. */
     public Builder limit(HostKey key, int perHost) {
       Objects.requireNonNull(key, "key");
-      requireArgument(perHost >= 1, "limit < 1: " + perHost);
-      limits.put(key, perHost);
+      limits.put(key, atLeastOne(perHost, "limit"));
       return this;
     }
 
     /** How long {@code acquire(key)} waits for a slot; default 30 s. Finite by default. */
     public Builder acquireTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "acquireTimeout");
-      requireArgument(!timeout.isNegative(), "acquireTimeout < 0: " + timeout);
-      this.acquireTimeout = timeout;
+      this.acquireTimeout = nonNegative(timeout, "acquireTimeout");
       return this;
     }
 
@@ -100,8 +100,7 @@ public final class HostRegulators {
      * io.regulator.HostOverloadedException} at once. Default unbounded; 0 means never queue.
      */
     public Builder maxWaitersPerHost(int max) {
-      requireArgument(max >= 0, "maxWaitersPerHost < 0: " + max);
-      this.maxWaitersPerHost = max;
+      this.maxWaitersPerHost = nonNegative(max, "maxWaitersPerHost");
       return this;
     }
 
@@ -123,8 +122,7 @@ public final class HostRegulators {
      * leaves the host table. 0 tags every host {@code other}.
      */
     public Builder maxTaggedHosts(int max) {
-      requireArgument(max >= 0, "maxTaggedHosts < 0: " + max);
-      this.maxTaggedHosts = max;
+      this.maxTaggedHosts = nonNegative(max, "maxTaggedHosts");
       return this;
     }
 
@@ -141,10 +139,7 @@ public final class HostRegulators {
      * second). Default off.
      */
     public Builder leakThreshold(Duration heldLongerThan) {
-      Objects.requireNonNull(heldLongerThan, "leakThreshold");
-      requireArgument(heldLongerThan.compareTo(Duration.ZERO) > 0,
-          "leakThreshold <= 0: " + heldLongerThan);
-      this.leakThreshold = heldLongerThan;
+      this.leakThreshold = positive(heldLongerThan, "leakThreshold");
       return this;
     }
 
@@ -234,12 +229,6 @@ public final class HostRegulators {
           maxWaitersPerHost, meterRegistry, maxTaggedHosts, listeners, leakThreshold,
           reclaimUnreachableSlots, recordAcquisitionSites, asyncExecutor, ticker,
           adaptiveDefault, adaptivePerHost, backoffDefault, backoffPerHost));
-    }
-
-    private static void requireArgument(boolean condition, String message) {
-      if (!condition) {
-        throw new IllegalArgumentException(message);
-      }
     }
   }
 }

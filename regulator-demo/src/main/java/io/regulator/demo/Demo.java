@@ -23,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,6 +68,10 @@ public final class Demo {
 
   /** Runs the demo; exits 0 on a pass, 1 on a fail, 2 on bad options. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("fleet")) {
+      FleetDemo.main(Arrays.copyOfRange(args, 1, args.length)); // node processes on ZooKeeper
+      return;
+    }
     System.exit(launch(args, System.out, System.err, System.console() != null));
   }
 

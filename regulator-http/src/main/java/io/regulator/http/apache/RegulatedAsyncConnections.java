@@ -186,16 +186,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
   /** Releases the endpoint to the wrapped manager, then gives back its slot. */
   @Override
   public void release(AsyncConnectionEndpoint endpoint, Object newState, TimeValue validDuration) {
-    if (!(endpoint instanceof SlotAsyncEndpoint)) {
-      delegate.release(endpoint, newState, validDuration);
-      return;
-    }
-    SlotAsyncEndpoint slotted = (SlotAsyncEndpoint) endpoint;
-    try {
-      delegate.release(slotted.inner(), newState, validDuration);
-    } finally {
-      slotted.releaseSlot();
-    }
+    SlottedEndpoint.release(endpoint, inner -> delegate.release(inner, newState, validDuration));
   }
 
   @Override
@@ -208,14 +199,14 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
       FutureCallback<AsyncConnectionEndpoint> callback) {
     ComplexFuture<AsyncConnectionEndpoint> result = new ComplexFuture<>(callback);
     Future<AsyncConnectionEndpoint> connecting = delegate.connect(
-        unwrap(endpoint), connectionInitiator, connectTimeout, attachment, context, rewrapping(endpoint, result));
+        SlottedEndpoint.unwrap(endpoint), connectionInitiator, connectTimeout, attachment, context, rewrapping(endpoint, result));
     depend(result, () -> connecting.cancel(true));
     return result;
   }
 
   @Override
   public void upgrade(AsyncConnectionEndpoint endpoint, Object attachment, HttpContext context) {
-    delegate.upgrade(unwrap(endpoint), attachment, context);
+    delegate.upgrade(SlottedEndpoint.unwrap(endpoint), attachment, context);
   }
 
   @Override
@@ -225,7 +216,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
       HttpContext context,
       FutureCallback<AsyncConnectionEndpoint> callback) {
     ComplexFuture<AsyncConnectionEndpoint> result = new ComplexFuture<>(callback);
-    delegate.upgrade(unwrap(endpoint), attachment, context, rewrapping(endpoint, result));
+    delegate.upgrade(SlottedEndpoint.unwrap(endpoint), attachment, context, rewrapping(endpoint, result));
   }
 
   /** A callback that hands the caller its own (slotted) endpoint back, not the wrapped one. */
@@ -250,10 +241,6 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
         result.cancel();
       }
     };
-  }
-
-  private static AsyncConnectionEndpoint unwrap(AsyncConnectionEndpoint endpoint) {
-    return (endpoint instanceof SlotAsyncEndpoint) ? ((SlotAsyncEndpoint) endpoint).inner() : endpoint;
   }
 
   /** Closes the wrapped manager, then the pool: every slot still held goes back. */

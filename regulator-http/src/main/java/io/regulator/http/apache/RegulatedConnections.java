@@ -7,7 +7,6 @@ import io.regulator.http.RetryPolicy;
 import io.regulator.http.internal.Checks;
 import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
-import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -84,25 +83,14 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
   /** Releases the connection to the wrapped manager, then gives back its slot. */
   @Override
   public void release(ConnectionEndpoint endpoint, Object newState, TimeValue validDuration) {
-    if (!(endpoint instanceof SlotEndpoint)) {
-      delegate.release(endpoint, newState, validDuration);
-      return;
-    }
-    SlotEndpoint slotted = (SlotEndpoint) endpoint;
-    try {
-      delegate.release(slotted.inner(), newState, validDuration);
-    } finally {
-      slotted.releaseSlot();
-      // Keeps the endpoint reachable until here, so that its leak watch cannot fire mid-release.
-      Reference.reachabilityFence(slotted);
-    }
+    SlottedEndpoint.release(endpoint, inner -> delegate.release(inner, newState, validDuration));
   }
 
   @Override
   public void connect(ConnectionEndpoint endpoint, TimeValue connectTimeout, HttpContext context)
       throws IOException {
     try {
-      delegate.connect(unwrap(endpoint), connectTimeout, context);
+      delegate.connect(SlottedEndpoint.unwrap(endpoint), connectTimeout, context);
     } catch (IOException e) {
       if (endpoint instanceof SlotEndpoint) {
         ((SlotEndpoint) endpoint).connectFailed(e);
@@ -113,7 +101,7 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
 
   @Override
   public void upgrade(ConnectionEndpoint endpoint, HttpContext context) throws IOException {
-    delegate.upgrade(unwrap(endpoint), context);
+    delegate.upgrade(SlottedEndpoint.unwrap(endpoint), context);
   }
 
   /** Closes the wrapped manager, then the pool: every slot still held goes back. */
@@ -134,10 +122,6 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     } finally {
       pool.close();
     }
-  }
-
-  private static ConnectionEndpoint unwrap(ConnectionEndpoint endpoint) {
-    return (endpoint instanceof SlotEndpoint) ? ((SlotEndpoint) endpoint).inner() : endpoint;
   }
 
   Duration acquireTimeout() {

@@ -17,7 +17,8 @@ import org.apache.hc.core5.util.Timeout;
  * released to the manager or, with {@link ReleaseBeforeRetry#install}, until the final response
  * of its exchange has been received in full, whichever comes first. Thread-safe as far as the wrapped endpoint is.
  */
-final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
+final class SlotAsyncEndpoint extends AsyncConnectionEndpoint
+    implements SlottedEndpoint<AsyncConnectionEndpoint> {
   /** The context attribute naming the endpoint that runs the context's current exchange. */
   static final String CONTEXT_ATTRIBUTE = "io.regulator.http.apache.endpoint";
 
@@ -36,11 +37,13 @@ final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
     Attempts.failed(slot, failure);
   }
 
-  AsyncConnectionEndpoint inner() {
+  @Override
+  public AsyncConnectionEndpoint inner() {
     return inner;
   }
 
-  void releaseSlot() {
+  @Override
+  public void releaseSlot() {
     slot.release();
   }
 

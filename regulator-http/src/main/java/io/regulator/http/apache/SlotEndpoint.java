@@ -27,7 +27,8 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Thread-safe as far as the wrapped endpoint is.
  */
-final class SlotEndpoint extends ConnectionEndpoint {
+final class SlotEndpoint extends ConnectionEndpoint
+    implements SlottedEndpoint<ConnectionEndpoint> {
   private final ConnectionEndpoint inner;
   private final Slot slot;
   private final Cleaner.Cleanable leakWatch;
@@ -46,11 +47,13 @@ final class SlotEndpoint extends ConnectionEndpoint {
         new Reclaim(connections.delegate(), inner, slot, connections.leakWatch(), acquiredAt, site));
   }
 
-  ConnectionEndpoint inner() {
+  @Override
+  public ConnectionEndpoint inner() {
     return inner;
   }
 
-  void releaseSlot() {
+  @Override
+  public void releaseSlot() {
     slot.release();
     // Unregisters the leak watch; Reclaim finds the slot released and does nothing.
     leakWatch.clean();
