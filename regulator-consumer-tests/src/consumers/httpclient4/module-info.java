@@ -1,0 +1,11 @@
+/**
+ * An application that caps Apache HttpClient 4.5. Neither HttpClient 4.5 nor io.regulator.httpclient4
+ * is a named module: both are automatic modules, named by their manifests.
+ */
+module consumer.httpclient4 {
+  requires io.regulator.core;
+  requires io.regulator.httpclient4;
+  requires org.apache.httpcomponents.httpclient;
+  requires org.apache.httpcomponents.httpcore;
+  requires jdk.httpserver;
+}
