@@ -16,6 +16,8 @@ import org.eclipse.jetty.client.HttpClient;
 
 public final class Main {
   public static void main(String[] args) throws Exception {
+    // Only the module path: an automatic module would read anything on the class path.
+    check(System.getProperty("java.class.path").isEmpty(), "class path " + System.getProperty("java.class.path"));
     AtomicInteger inUseDuringExchange = new AtomicInteger(-1);
     HostRegulator regulator = HostRegulators.builder().defaultLimit(2).build();
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
