@@ -4,7 +4,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.core.HostRegulators;
+import io.regulator.http.RetryPolicy;
 import io.regulator.httpclient4.RegulatedConnections;
+import io.regulator.httpclient4.RetryPolicyHandler;
+import io.regulator.httpclient4.RetryPolicyStrategy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -38,6 +41,8 @@ public final class Main {
         CloseableHttpClient client = HttpClients.custom()
             .setConnectionManager(RegulatedConnections.wrap(new PoolingHttpClientConnectionManager(),
                 regulator.newPool("httpclient4")))
+            .setServiceUnavailableRetryStrategy(new RetryPolicyStrategy(RetryPolicy.defaults()))
+            .setRetryHandler(new RetryPolicyHandler(RetryPolicy.defaults()))
             .build()) {
       try (CloseableHttpResponse response = client.execute(new HttpGet(uri))) {
         check(response.getStatusLine().getStatusCode() == 200, "status " + response.getStatusLine());
