@@ -10,6 +10,9 @@ module io.regulator.core {
   // Static: slot waits become JFR events when the runtime has JFR; a runtime linked without it
   // still runs the regulator (SlotWaitRecorder checks).
   requires static jdk.jfr;
+  // Static (issue 16): only a latency-based AdaptiveLimit uses Netflix concurrency-limits. The jar
+  // has no Automatic-Module-Name, so its name is derived from the file name.
+  requires static concurrency.limits.core;
 
   exports io.regulator.core;
 }

@@ -12,6 +12,8 @@ module io.regulator.zookeeper {
   requires curator.client;
   requires curator.recipes;
   requires zookeeper;
+  // Static: Micrometer is needed only by a platform that passes a MeterRegistry to the builder.
+  requires static micrometer.core;
 
   exports io.regulator.zookeeper;
 }

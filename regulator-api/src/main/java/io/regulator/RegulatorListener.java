@@ -59,4 +59,23 @@ public interface RegulatorListener {
    * reclaimed. Only regulators built with leak detection report these.
    */
   default void leakSuspected(SlotLeak leak) {}
+
+  /**
+   * A host's adaptive limit moved (only regulators built with adaptive limits report these).
+   *
+   * @param key the host
+   * @param previous the limit before
+   * @param limit the limit now
+   * @param reason why it moved
+   */
+  default void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {}
+
+  /**
+   * A host asked to be left alone ({@code Retry-After}) and the node shares the wait: new acquires
+   * of the host wait for its end or fail fast, as configured (only hosts with shared backoff).
+   *
+   * @param key the host
+   * @param wait how long from now the backoff lasts
+   */
+  default void backoffStarted(HostKey key, Duration wait) {}
 }

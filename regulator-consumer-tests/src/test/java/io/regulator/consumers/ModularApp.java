@@ -84,9 +84,9 @@ final class ModularApp {
     if (!modulePath.isEmpty()) {
       options.addAll(List.of("--module-path", join(modulePath)));
     }
-    if (!classPath.isEmpty()) {
-      options.addAll(List.of("--class-path", join(classPath)));
-    }
+    // Always a class path of our own: without one, javac in this JVM would take java.class.path
+    // (every jar of the test), which automatic modules read.
+    options.addAll(List.of("--class-path", classPath.isEmpty() ? out.toString() : join(classPath)));
     try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
       boolean ok = javac.getTask(null, files, diagnostics, options, null, files.getJavaFileObjectsFromPaths(sources)).call();
       String said = diagnostics.getDiagnostics().stream()
@@ -113,7 +113,11 @@ final class ModularApp {
     }
     command.addAll(List.of("-m", module + "/" + mainClass));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // Surefire hands the test JVM its class path in CLASSPATH; java takes that as the class path
+    // when no --class-path is given, and automatic modules read the class path: drop it.
+    builder.environment().remove("CLASSPATH");
+    Process process = builder.start();
     CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();

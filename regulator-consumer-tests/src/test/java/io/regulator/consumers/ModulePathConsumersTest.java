@@ -24,6 +24,13 @@ class ModulePathConsumersTest {
       "micrometer-core", "micrometer-commons", "micrometer-observation", "HdrHistogram", "LatencyUtils");
   static final List<String> HTTP = List.of("regulator-http");
   static final List<String> HTTPCLIENT5 = List.of("httpclient5", "httpcore5", "httpcore5-h2", "slf4j-api");
+  /** OkHttp 5's JVM jar (the explicit module okhttp3) and what it requires; Okio is an automatic module. */
+  static final List<String> OKHTTP = List.of("okhttp-jvm", "kotlin-stdlib", "annotations", "okio-jvm");
+  /** Jetty 12.1's client: explicit modules all, and org.slf4j, which jetty-client requires itself. */
+  static final List<String> JETTY = List.of("jetty-client", "jetty-alpn-client", "jetty-http", "jetty-util",
+      "jetty-io", "jetty-compression-gzip", "jetty-compression-common", "slf4j-api");
+  /** HttpClient 4.5: automatic modules, named by their manifests (commons-logging by its file name). */
+  static final List<String> HTTPCLIENT4 = List.of("httpclient", "httpcore", "commons-logging", "commons-codec");
 
   private static ResolvedArtifacts artifacts;
 
@@ -80,6 +87,30 @@ class ModulePathConsumersTest {
         .modulePath(jars(CORE, HTTP, HTTPCLIENT5)).compile();
     assertFalse(compilation.success(), "must not compile:\n" + compilation.diagnostics());
     assertTrue(compilation.diagnostics().contains("org.apache.hc.client5.http.impl.io"), compilation.diagnostics());
+  }
+
+  @Test
+  void okHttp5_compilesAndRunsOnTheModulePath() throws Exception {
+    ModularApp app = ModularApp.named("okhttp")
+        .modulePath(jars(CORE, HTTP, List.of("regulator-okhttp"), OKHTTP));
+    assertCompiles(app);
+    assertRuns(app.run("consumer.okhttp", "consumer.okhttp.Main"));
+  }
+
+  @Test
+  void jetty12_compilesAndRunsOnTheModulePath() throws Exception {
+    ModularApp app = ModularApp.named("jetty")
+        .modulePath(jars(CORE, HTTP, List.of("regulator-jetty"), JETTY));
+    assertCompiles(app);
+    assertRuns(app.run("consumer.jetty", "consumer.jetty.Main"));
+  }
+
+  @Test
+  void httpClient4_compilesAndRunsOnTheModulePath_asAutomaticModules() throws Exception {
+    ModularApp app = ModularApp.named("httpclient4")
+        .modulePath(jars(CORE, HTTP, List.of("regulator-httpclient4"), HTTPCLIENT4));
+    assertCompiles(app);
+    assertRuns(app.run("consumer.httpclient4", "consumer.httpclient4.Main"));
   }
 
   /** slf4j-api 2 is an explicit module that no module requires: the automatic modules that use it need it added. */

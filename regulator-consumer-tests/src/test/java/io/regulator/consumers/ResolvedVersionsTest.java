@@ -1,6 +1,7 @@
 package io.regulator.consumers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,6 +43,19 @@ class ResolvedVersionsTest {
   void theOptionalClientsStayTheApplicationsChoice_andThisApplicationChoseTheProjectsVersions() {
     assertEquals(property("micrometer.version"), artifacts.version("micrometer-core"));
     assertEquals(property("httpclient5.version"), artifacts.version("httpclient5"));
+  }
+
+  @Test
+  void aConsumerOfTheClientIntegrations_getsTheClientsTheProjectIsTestedWith() {
+    // Their clients are dependencies of regulator-okhttp, -jetty and -httpclient4 (this pom declares
+    // none of them): the versions come from those published POMs alone.
+    assertEquals(property("okhttp.version"), artifacts.version("okhttp-jvm"));
+    for (String jetty : List.of("jetty-client", "jetty-http", "jetty-io", "jetty-util", "jetty-alpn-client")) {
+      assertEquals(property("jetty.version"), artifacts.version(jetty), jetty);
+    }
+    // Jetty 12.1's modules require org.slf4j, the module of slf4j-api 2 (1.7 has none).
+    assertTrue(artifacts.version("slf4j-api").startsWith("2."), "slf4j-api " + artifacts.version("slf4j-api"));
+    assertEquals(property("httpclient4.version"), artifacts.version("httpclient"));
   }
 
   private static String property(String name) {

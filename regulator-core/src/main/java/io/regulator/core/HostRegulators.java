@@ -1,5 +1,9 @@
 package io.regulator.core;
 
+import static io.regulator.internal.Checks.atLeastOne;
+import static io.regulator.internal.Checks.nonNegative;
+import static io.regulator.internal.Checks.positive;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
@@ -65,29 +69,29 @@ public final class HostRegulators {
     private boolean recordAcquisitionSites;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private LongSupplier ticker = System::nanoTime;
+    private AdaptiveLimit adaptiveDefault;
+    private final Map<HostKey, AdaptiveLimit> adaptivePerHost = new HashMap<>();
+    private SharedBackoff backoffDefault;
+    private final Map<HostKey, SharedBackoff> backoffPerHost = new HashMap<>();
 
     private Builder() {}
 
     /** The limit of every host without one of its own; default 50. */
     public Builder defaultLimit(int perHost) {
-      requireArgument(perHost >= 1, "defaultLimit < 1: " + perHost);
-      this.defaultLimit = perHost;
+      this.defaultLimit = atLeastOne(perHost, "defaultLimit");
       return this;
     }
 
     /** A host's own limit, which survives the host's entry being dropped while idle. */
     public Builder limit(HostKey key, int perHost) {
       Objects.requireNonNull(key, "key");
-      requireArgument(perHost >= 1, "limit < 1: " + perHost);
-      limits.put(key, perHost);
+      limits.put(key, atLeastOne(perHost, "limit"));
       return this;
     }
 
     /** How long {@code acquire(key)} waits for a slot; default 30 s. Finite by default. */
     public Builder acquireTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "acquireTimeout");
-      requireArgument(!timeout.isNegative(), "acquireTimeout < 0: " + timeout);
-      this.acquireTimeout = timeout;
+      this.acquireTimeout = nonNegative(timeout, "acquireTimeout");
       return this;
     }
 
@@ -96,8 +100,7 @@ public final class HostRegulators {
      * io.regulator.HostOverloadedException} at once. Default unbounded; 0 means never queue.
      */
     public Builder maxWaitersPerHost(int max) {
-      requireArgument(max >= 0, "maxWaitersPerHost < 0: " + max);
-      this.maxWaitersPerHost = max;
+      this.maxWaitersPerHost = nonNegative(max, "maxWaitersPerHost");
       return this;
     }
 
@@ -119,8 +122,7 @@ public final class HostRegulators {
      * leaves the host table. 0 tags every host {@code other}.
      */
     public Builder maxTaggedHosts(int max) {
-      requireArgument(max >= 0, "maxTaggedHosts < 0: " + max);
-      this.maxTaggedHosts = max;
+      this.maxTaggedHosts = nonNegative(max, "maxTaggedHosts");
       return this;
     }
 
@@ -137,10 +139,7 @@ public final class HostRegulators {
      * second). Default off.
      */
     public Builder leakThreshold(Duration heldLongerThan) {
-      Objects.requireNonNull(heldLongerThan, "leakThreshold");
-      requireArgument(heldLongerThan.compareTo(Duration.ZERO) > 0,
-          "leakThreshold <= 0: " + heldLongerThan);
-      this.leakThreshold = heldLongerThan;
+      this.leakThreshold = positive(heldLongerThan, "leakThreshold");
       return this;
     }
 
@@ -182,6 +181,41 @@ public final class HostRegulators {
     }
 
     /**
+     * Makes every host's limit adapt to the outcomes its pools report, starting from its
+     * configured limit; hosts with an {@link #adaptiveLimit(HostKey, AdaptiveLimit) own} adaptive
+     * limit use that instead. Default off: limits stay fixed. See {@link AdaptiveLimit}.
+     */
+    public Builder adaptiveLimits(AdaptiveLimit everyHost) {
+      this.adaptiveDefault = Objects.requireNonNull(everyHost, "adaptiveLimits");
+      return this;
+    }
+
+    /** Makes one host's limit adapt, with its own band and algorithm. Default off. */
+    public Builder adaptiveLimit(HostKey key, AdaptiveLimit adaptive) {
+      Objects.requireNonNull(key, "key");
+      adaptivePerHost.put(key, Objects.requireNonNull(adaptive, "adaptiveLimit"));
+      return this;
+    }
+
+    /**
+     * Makes every host share a {@code Retry-After} across the node: a drop reported with one
+     * ({@link io.regulator.Slot#reportDropped(io.regulator.DropReason, Duration)}) puts the host in
+     * backoff until then for every pool, whose new acquires {@code mode} says what to do. Default
+     * off. Hosts with their {@link #sharedRetryAfter(HostKey, SharedBackoff) own} mode use that.
+     */
+    public Builder sharedRetryAfter(SharedBackoff mode) {
+      this.backoffDefault = Objects.requireNonNull(mode, "sharedRetryAfter");
+      return this;
+    }
+
+    /** Makes one host share its {@code Retry-After} across the node; see {@link #sharedRetryAfter(SharedBackoff)}. */
+    public Builder sharedRetryAfter(HostKey key, SharedBackoff mode) {
+      Objects.requireNonNull(key, "key");
+      backoffPerHost.put(key, Objects.requireNonNull(mode, "sharedRetryAfter"));
+      return this;
+    }
+
+    /**
      * A new regulator with this configuration.
      *
      * @throws IllegalStateException if acquisition sites are recorded without leak detection
@@ -193,13 +227,8 @@ public final class HostRegulators {
       }
       return new SemaphoreRegistry(new RegulatorSettings(defaultLimit, limits, acquireTimeout,
           maxWaitersPerHost, meterRegistry, maxTaggedHosts, listeners, leakThreshold,
-          reclaimUnreachableSlots, recordAcquisitionSites, asyncExecutor, ticker));
-    }
-
-    private static void requireArgument(boolean condition, String message) {
-      if (!condition) {
-        throw new IllegalArgumentException(message);
-      }
+          reclaimUnreachableSlots, recordAcquisitionSites, asyncExecutor, ticker,
+          adaptiveDefault, adaptivePerHost, backoffDefault, backoffPerHost));
     }
   }
 }

@@ -28,6 +28,18 @@ public final class RegulatorMeters {
   /** Gauge: slots a pool holds now, across hosts. Tag {@link #POOL}; removed when it closes. */
   public static final String POOL_IN_USE = "regulator.pool.in_use";
 
+  /**
+   * Counter: how often a host's adaptive limit moved, by why. Tags {@link #HOST} and {@link
+   * #REASON}; the limit itself is the {@link #SLOTS_LIMIT} gauge.
+   */
+  public static final String LIMIT_CHANGES = "regulator.limit.changes";
+
+  /** Counter: how often a host went into shared {@code Retry-After} backoff. Tag {@link #HOST}. */
+  public static final String BACKOFFS = "regulator.backoffs";
+
+  /** Tag key: why an adaptive limit moved: {@code push_back}, {@code probe} or {@code latency}. */
+  public static final String REASON = "reason";
+
   /** Tag key: the host, as {@code HostKey.toString()}: {@code example.com:443}. */
   public static final String HOST = "host";
 

@@ -57,11 +57,26 @@ class ModuleTest {
   }
 
   @Test
+  void core_needsConcurrencyLimitsOnlyStatically() throws IOException {
+    ModuleDescriptor core = descriptor(HostRegulators.class);
+    ModuleDescriptor.Requires netflix = core.requires().stream()
+        .filter(r -> r.name().equals("concurrency.limits.core")).findFirst().orElseThrow();
+    assertTrue(netflix.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC));
+  }
+
+  @Test
   void api_exportsOnlyItsPackageAndRequiresNothing() throws IOException {
     ModuleDescriptor api = descriptor(io.regulator.HostKey.class);
     assertEquals("io.regulator", api.name());
-    assertEquals(Set.of("io.regulator"),
-        api.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
+    assertEquals(Set.of("io.regulator"), api.exports().stream().filter(e -> !e.isQualified())
+        .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
+    // The builders' shared checks go to Regulator's own modules only.
+    assertEquals(Set.of("io.regulator.internal"), api.exports().stream()
+        .filter(ModuleDescriptor.Exports::isQualified).map(ModuleDescriptor.Exports::source)
+        .collect(Collectors.toSet()));
+    assertEquals(Set.of("io.regulator.core", "io.regulator.zookeeper"), api.exports().stream()
+        .filter(ModuleDescriptor.Exports::isQualified).flatMap(e -> e.targets().stream())
+        .collect(Collectors.toSet()));
     assertEquals(Set.of("java.base"),
         api.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()));
   }

@@ -10,6 +10,12 @@ import io.regulator.http.apache.RegulatedConnections;
 import io.regulator.http.apache.ReleaseBeforeRetry;
 import io.regulator.http.apache.RetryPolicyStrategy;
 import io.regulator.http.jdk.RegulatedHttpClient;
+import io.regulator.jetty.RegulatedPoolFactory;
+import io.regulator.jetty.RetryingSender;
+import io.regulator.okhttp.RegulatedOkHttp;
+import io.regulator.reactor.netty.PolicyRetry;
+import io.regulator.reactor.netty.RegulatedConnectionProvider;
+import io.regulator.reactor.netty.RetryableStatusException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +45,8 @@ import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * Three real HTTP pools (the JDK client, HttpClient 5 classic and async), each allowed far more
+ * Seven real HTTP pools (the JDK client, HttpClient 5 classic and async, HttpClient 4.5, OkHttp,
+ * Reactor Netty and Jetty; {@code --pools} picks some), each allowed far more
  * connections than the host's limit, under one regulator against a loopback server that counts
  * requests in progress and throttles some with 429. One pool is shut down halfway with requests in
  * flight. A live table every half second, then a verdict; the exit code is 1 if the server ever saw
@@ -60,6 +68,10 @@ public final class Demo {
 
   /** Runs the demo; exits 0 on a pass, 1 on a fail, 2 on bad options. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("fleet")) {
+      FleetDemo.main(Arrays.copyOfRange(args, 1, args.length)); // node processes on ZooKeeper
+      return;
+    }
     System.exit(launch(args, System.out, System.err, System.console() != null));
   }
 
@@ -162,9 +174,203 @@ public final class Demo {
         return jdk(regulator, uri, retry);
       case "classic":
         return classic(regulator, uri, retry);
-      default:
+      case "async":
         return async(regulator, uri, retry);
+      case "apache4":
+        return apache4(regulator, uri, retry);
+      case "okhttp":
+        return okhttp(regulator, uri, retry);
+      case "reactor":
+        return reactor(regulator, uri, retry);
+      case "jetty":
+        return jetty(regulator, uri, retry);
+      default:
+        throw new IllegalArgumentException("unknown pool kind: " + kind);
     }
+  }
+
+  private static Load apache4(HostRegulator regulator, URI uri, RetryPolicy retry) {
+    org.apache.http.impl.conn.PoolingHttpClientConnectionManager manager =
+        new org.apache.http.impl.conn.PoolingHttpClientConnectionManager();
+    manager.setMaxTotal(100);
+    manager.setDefaultMaxPerRoute(100);
+    io.regulator.httpclient4.RegulatedConnections connections =
+        io.regulator.httpclient4.RegulatedConnections.wrap(manager, regulator.newPool("apache4"));
+    org.apache.http.impl.client.CloseableHttpClient client = org.apache.http.impl.client.HttpClients.custom()
+        .setConnectionManager(connections)
+        .setServiceUnavailableRetryStrategy(new io.regulator.httpclient4.RetryPolicyStrategy(retry))
+        .setRetryHandler(new io.regulator.httpclient4.RetryPolicyHandler(retry))
+        .setDefaultRequestConfig(org.apache.http.client.config.RequestConfig.custom()
+            .setConnectionRequestTimeout(10_000).setSocketTimeout(10_000).build())
+        .build();
+    return new Load("apache4", connections.pool()) {
+      @Override
+      void startWorker(Runnable done) {
+        thread(() -> {
+          while (keepGoing()) {
+            try {
+              count(client.execute(new org.apache.http.client.methods.HttpGet(uri.resolve("/apache4")), response -> {
+                org.apache.http.util.EntityUtils.consume(response.getEntity());
+                return response.getStatusLine().getStatusCode();
+              }));
+            } catch (Exception e) {
+              failedWith(e);
+            }
+          }
+        }, done);
+      }
+
+      @Override
+      void closeClient() {
+        try {
+          client.close();
+        } catch (java.io.IOException e) {
+          failedWith(e);
+        }
+      }
+    };
+  }
+
+  private static Load okhttp(HostRegulator regulator, URI uri, RetryPolicy retry) {
+    okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+    dispatcher.setMaxRequests(100);
+    dispatcher.setMaxRequestsPerHost(100);
+    RegulatedOkHttp okhttp = RegulatedOkHttp.builder(new okhttp3.OkHttpClient.Builder()
+            .dispatcher(dispatcher).callTimeout(Duration.ofSeconds(20)), regulator.newPool("okhttp"))
+        .retryPolicy(retry).acquireTimeout(Duration.ofSeconds(10)).build();
+    okhttp3.Request request = new okhttp3.Request.Builder().url(uri.resolve("/okhttp").toString()).build();
+    return new Load("okhttp", okhttp.pool()) {
+      @Override
+      void startWorker(Runnable done) {
+        next(done);
+      }
+
+      /** One call; its callback starts the next: a loop that holds no thread while it waits. */
+      private void next(Runnable done) {
+        if (!keepGoing()) {
+          done.run();
+          return;
+        }
+        try {
+          okhttp.enqueue(okhttp.client().newCall(request), new okhttp3.Callback() {
+            @Override
+            public void onResponse(okhttp3.Call call, okhttp3.Response response) {
+              try (response) {
+                response.body().bytes();
+                count(response.code());
+              } catch (Exception e) {
+                failedWith(e);
+              }
+              next(done);
+            }
+
+            @Override
+            public void onFailure(okhttp3.Call call, java.io.IOException e) {
+              failedWith(e);
+              next(done);
+            }
+          });
+        } catch (RuntimeException e) {
+          failedWith(e);
+          done.run();
+        }
+      }
+
+      @Override
+      void closeClient() {
+        okhttp.close();
+      }
+    };
+  }
+
+  private static Load reactor(HostRegulator regulator, URI uri, RetryPolicy retry) {
+    RegulatedConnectionProvider provider = RegulatedConnectionProvider.wrap(
+        reactor.netty.resources.ConnectionProvider.builder("reactor").maxConnections(100)
+            .pendingAcquireMaxCount(-1).build(),
+        regulator.newPool("reactor"));
+    reactor.netty.http.client.HttpClient client = reactor.netty.http.client.HttpClient.create(provider)
+        .responseTimeout(Duration.ofSeconds(10));
+    URI target = uri.resolve("/reactor");
+    return new Load("reactor", provider.pool()) {
+      @Override
+      void startWorker(Runnable done) {
+        next(done);
+      }
+
+      /** One request; its completion starts the next, on no thread of ours. */
+      private void next(Runnable done) {
+        if (!keepGoing()) {
+          done.run();
+          return;
+        }
+        client.get().uri(target)
+            .responseSingle((response, body) -> RetryableStatusException.check(response, retry)
+                .then(body.then(reactor.core.publisher.Mono.just(response.status().code()))))
+            .retryWhen(PolicyRetry.of(retry, "GET"))
+            .subscribe(status -> {
+              count(status);
+              next(done);
+            }, failure -> {
+              if (failure instanceof RetryableStatusException) {
+                count(((RetryableStatusException) failure).status());
+              } else {
+                failedWith(failure);
+              }
+              next(done);
+            });
+      }
+
+      @Override
+      void closeClient() {
+        provider.disposeLater().block(Duration.ofSeconds(10));
+      }
+    };
+  }
+
+  private static Load jetty(HostRegulator regulator, URI uri, RetryPolicy retry) {
+    org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+    client.setMaxConnectionsPerDestination(100);
+    client.setMaxRequestsQueuedPerDestination(1_000);
+    io.regulator.RegulatedPool pool = regulator.newPool("jetty");
+    RegulatedPoolFactory.install(client, pool, Duration.ofSeconds(10));
+    try {
+      client.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("the Jetty client did not start", e);
+    }
+    RetryingSender sender = new RetryingSender(retry);
+    URI target = uri.resolve("/jetty");
+    return new Load("jetty", pool) {
+      @Override
+      void startWorker(Runnable done) {
+        next(done);
+      }
+
+      /** One request; its completion starts the next: a loop that holds no thread. */
+      private void next(Runnable done) {
+        if (!keepGoing()) {
+          done.run();
+          return;
+        }
+        sender.send(() -> client.newRequest(target).timeout(10, TimeUnit.SECONDS)).whenComplete((response, failure) -> {
+          if (failure != null) {
+            failedWith(failure);
+          } else {
+            count(response.getStatus());
+          }
+          next(done);
+        });
+      }
+
+      @Override
+      void closeClient() {
+        try {
+          client.stop();
+        } catch (Exception e) {
+          failedWith(e);
+        }
+      }
+    };
   }
 
   private static Load jdk(HostRegulator regulator, URI uri, RetryPolicy retry) {

@@ -19,13 +19,15 @@ import java.util.Set;
  */
 record DemoOptions(Duration duration, int limit, Set<String> pools, double rate429, int workers,
     int latencyMillis, String shutdown) {
-  static final List<String> KINDS = List.of("jdk", "classic", "async");
+  static final List<String> KINDS =
+      List.of("jdk", "classic", "async", "apache4", "okhttp", "reactor", "jetty");
 
   static final String USAGE = String.join("\n",
       "usage: java -jar regulator-demo.jar [options]",
       "  --duration <seconds>   how long the pools send requests (default 12, at most 600)",
       "  --limit <n>            connections per host across all pools (default 8, 1..10000)",
-      "  --pools <list>         which pools run, of jdk,classic,async (default all three)",
+      "  --pools <list>         which pools run, of jdk (JDK HttpClient), classic and async (HttpClient 5),",
+      "                         apache4 (HttpClient 4.5), okhttp, reactor (Reactor Netty), jetty (default all)",
       "  --rate-429 <0..1>      share of requests the server throttles with 429 (default 0.1)",
       "  --workers <n>          concurrent requests per pool (default 12, 1..1000)",
       "  --latency-ms <n>       the server's mean service time (default 20, 1..10000)",
@@ -97,7 +99,7 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
           pools = new LinkedHashSet<>();
           for (String kind : value.toLowerCase(Locale.ROOT).split(",")) {
             if (!KINDS.contains(kind.trim())) {
-              throw new IllegalArgumentException("--pools: unknown pool '" + kind + "', expected jdk, classic or async");
+              throw new IllegalArgumentException("--pools: unknown pool '" + kind + "', expected one of " + String.join(", ", KINDS));
             }
             pools.add(kind.trim());
           }
@@ -122,7 +124,7 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
           shutdown = value.toLowerCase(Locale.ROOT);
           shutdownGiven = true;
           if (!shutdown.equals("none") && !KINDS.contains(shutdown)) {
-            throw new IllegalArgumentException("--shutdown: unknown pool '" + value + "', expected jdk, classic, async or none");
+            throw new IllegalArgumentException("--shutdown: unknown pool '" + value + "', expected one of " + String.join(", ", KINDS) + " or none");
           }
           break;
       }

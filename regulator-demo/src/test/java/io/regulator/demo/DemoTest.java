@@ -34,7 +34,7 @@ class DemoTest {
     DemoOptions defaults = DemoOptions.parse(new String[0]);
     assertEquals(Duration.ofSeconds(12), defaults.duration());
     assertEquals(8, defaults.limit());
-    assertEquals(Set.of("jdk", "classic", "async"), defaults.pools());
+    assertEquals(Set.of("jdk", "classic", "async", "apache4", "okhttp", "reactor", "jetty"), defaults.pools());
     assertEquals("classic", defaults.shutdown());
     assertEquals(0.1, defaults.rate429());
   }
@@ -44,10 +44,12 @@ class DemoTest {
     assertEquals("--limit outside 1..10000: 0", message("--limit", "0"));
     assertEquals("--duration outside 1..600: 0", message("--duration", "0"));
     assertEquals("--rate-429 outside 0..1: 2", message("--rate-429", "2"));
-    assertEquals("--pools: unknown pool 'okhttp', expected jdk, classic or async", message("--pools", "okhttp"));
+    assertEquals("--pools: unknown pool 'curl', expected one of jdk, classic, async, apache4, okhttp, reactor, jetty",
+        message("--pools", "curl"));
     assertEquals("--workers is not a whole number: many", message("--workers", "many"));
     assertEquals("unknown option: --fast", message("--fast", "1"));
-    assertEquals("--shutdown: unknown pool 'okhttp', expected jdk, classic, async or none", message("--shutdown", "okhttp"));
+    assertEquals("--shutdown: unknown pool 'curl', expected one of jdk, classic, async, apache4, okhttp, reactor, jetty"
+        + " or none", message("--shutdown", "curl"));
     assertEquals("--limit needs a value", assertThrows(IllegalArgumentException.class,
         () -> DemoOptions.parse(new String[] {"--limit"})).getMessage());
   }

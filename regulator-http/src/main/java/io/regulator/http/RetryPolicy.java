@@ -147,6 +147,18 @@ public final class RetryPolicy {
   }
 
   /**
+   * The server's {@code Retry-After}, read against this policy's clock and capped at {@link
+   * #maxDelay()}: what an integration reports to the regulator with a drop, so that a node's
+   * shared backoff never outlasts the policy's own cap. Empty when absent or unusable.
+   *
+   * @param retryAfter the header's value, or {@code null}
+   */
+  public Optional<Duration> retryAfter(String retryAfter) {
+    return RetryAfter.parse(retryAfter, clock.instant())
+        .map(wait -> (wait.compareTo(maxDelay) > 0) ? maxDelay : wait);
+  }
+
+  /**
    * Full-jitter exponential backoff after attempt number {@code attempt} (1 for the first): a
    * uniform draw from zero to {@code min(maxDelay, baseDelay * 2^(attempt - 1))}.
    */

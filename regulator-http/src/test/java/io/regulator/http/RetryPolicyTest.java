@@ -47,6 +47,17 @@ class RetryPolicyTest {
   }
 
   @Test
+  void retryAfter_isTheServersWaitCappedAtMaxDelay_andEmptyWithoutAUsableHeader() {
+    RetryPolicy policy = fixed().maxDelay(Duration.ofSeconds(2)).build();
+    assertEquals(java.util.Optional.of(Duration.ofSeconds(1)), policy.retryAfter("1"));
+    assertEquals(java.util.Optional.of(Duration.ofSeconds(2)), policy.retryAfter("120"));
+    String inFortyFive = DateTimeFormatter.RFC_1123_DATE_TIME.format(NOW.plusSeconds(45).atOffset(ZoneOffset.UTC));
+    assertEquals(java.util.Optional.of(Duration.ofSeconds(2)), policy.retryAfter(inFortyFive));
+    assertEquals(java.util.Optional.empty(), policy.retryAfter(null));
+    assertEquals(java.util.Optional.empty(), policy.retryAfter("soon"));
+  }
+
+  @Test
   void backoff_isFullJitterOfADoublingBoundCappedAtMaxDelay() {
     RetryPolicy top = fixed().jitter(() -> Math.nextDown(1.0)).baseDelay(Duration.ofMillis(100))
         .maxDelay(Duration.ofSeconds(1)).build();

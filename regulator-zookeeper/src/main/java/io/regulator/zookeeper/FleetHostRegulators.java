@@ -1,5 +1,11 @@
 package io.regulator.zookeeper;
 
+import static io.regulator.internal.Checks.atLeastOne;
+import static io.regulator.internal.Checks.nonNegative;
+import static io.regulator.internal.Checks.positive;
+import static io.regulator.internal.Checks.requireArgument;
+
+import io.micrometer.core.instrument.MeterRegistry;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.RegulatorListener;
@@ -68,6 +74,8 @@ public final class FleetHostRegulators {
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private LongSupplier ticker = System::nanoTime;
     private String nodeId;
+    private Object meterRegistry;
+    private int maxTaggedHosts = 100;
 
     private Builder(CuratorFramework client) {
       this.client = client;
@@ -105,16 +113,14 @@ public final class FleetHostRegulators {
      * FleetHostRegulator#setFleetLimit}).
      */
     public Builder defaultFleetLimit(int perHost) {
-      requireArgument(perHost >= 1, "defaultFleetLimit < 1: " + perHost);
-      this.defaultFleetLimit = perHost;
+      this.defaultFleetLimit = atLeastOne(perHost, "defaultFleetLimit");
       return this;
     }
 
     /** A host's fleet limit, written if the fleet has none yet for the host; see above. */
     public Builder fleetLimit(HostKey key, int perHost) {
       Objects.requireNonNull(key, "key");
-      requireArgument(perHost >= 1, "fleetLimit < 1: " + perHost);
-      fleetLimits.put(key, perHost);
+      fleetLimits.put(key, atLeastOne(perHost, "fleetLimit"));
       return this;
     }
 
@@ -129,8 +135,7 @@ public final class FleetHostRegulators {
      * floor(fleetLimit / expectedNodes)}. Required by {@link WhenUnavailable#LOCAL_SHARE}.
      */
     public Builder expectedNodes(int nodes) {
-      requireArgument(nodes >= 1, "expectedNodes < 1: " + nodes);
-      this.expectedNodes = nodes;
+      this.expectedNodes = atLeastOne(nodes, "expectedNodes");
       return this;
     }
 
@@ -142,9 +147,7 @@ public final class FleetHostRegulators {
      * back to ZooKeeper.
      */
     public Builder handoffWindow(Duration window) {
-      Objects.requireNonNull(window, "handoffWindow");
-      requireArgument(!window.isNegative(), "handoffWindow < 0: " + window);
-      this.handoffWindow = window;
+      this.handoffWindow = nonNegative(window, "handoffWindow");
       return this;
     }
 
@@ -152,9 +155,7 @@ public final class FleetHostRegulators {
      * How long {@code acquire(key)} waits for both caps together; default 30 s. Finite by default.
      */
     public Builder acquireTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "acquireTimeout");
-      requireArgument(!timeout.isNegative(), "acquireTimeout < 0: " + timeout);
-      this.acquireTimeout = timeout;
+      this.acquireTimeout = nonNegative(timeout, "acquireTimeout");
       return this;
     }
 
@@ -163,17 +164,13 @@ public final class FleetHostRegulators {
      * one occupies a thread blocked in Curator, and a place in the fleet's queue.
      */
     public Builder acquiresPerHost(int concurrent) {
-      requireArgument(concurrent >= 1, "acquiresPerHost < 1: " + concurrent);
-      this.acquiresPerHost = concurrent;
+      this.acquiresPerHost = atLeastOne(concurrent, "acquiresPerHost");
       return this;
     }
 
     /** How long a host with nothing held or waiting keeps its fleet watch; default 1 minute. */
     public Builder idleHostTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "idleHostTimeout");
-      requireArgument(
-          !timeout.isNegative() && !timeout.isZero(), "idleHostTimeout <= 0: " + timeout);
-      this.idleHostTimeout = timeout;
+      this.idleHostTimeout = positive(timeout, "idleHostTimeout");
       return this;
     }
 
@@ -213,6 +210,30 @@ public final class FleetHostRegulators {
     }
 
     /**
+     * Publishes the fleet tier's own meters ({@link FleetMeters}) to {@code registry}: leases
+     * held and waited for per host, the fleet limit, over-grants ({@code LOCAL_SHARE} grants,
+     * leases lost with a session) and the connection state. Optional: without it no Micrometer
+     * class is loaded. The local regulator's meters are configured on its own builder.
+     */
+    // "exports": Micrometer is a static dependency (requires static, not transitive): a platform
+    // that calls this has Micrometer itself; one that does not never loads it.
+    @SuppressWarnings("exports")
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * How many hosts at a time get fleet meters tagged with their own name; default 100, as in
+     * core. Every further host is metered under the tag {@link FleetMeters#OTHER_HOSTS}; a host's
+     * tag is freed when its idle entry retires. 0 tags every host {@code other}.
+     */
+    public Builder maxTaggedHosts(int max) {
+      this.maxTaggedHosts = nonNegative(max, "maxTaggedHosts");
+      return this;
+    }
+
+    /**
      * A new fleet regulator with this configuration.
      *
      * @throws IllegalStateException if no local regulator was given, if {@link
@@ -233,7 +254,8 @@ public final class FleetHostRegulators {
       return new LeasedHostRegulator(new FleetSettings(client, local, path, defaultFleetLimit,
           fleetLimits, whenUnavailable, Math.max(1, expectedNodes), saturatedNanos(handoffWindow),
           acquireTimeout, acquiresPerHost, saturatedNanos(idleHostTimeout), listeners,
-          asyncExecutor, ticker, (nodeId != null) ? nodeId : defaultNodeId()));
+          asyncExecutor, ticker, (nodeId != null) ? nodeId : defaultNodeId(), meterRegistry,
+          maxTaggedHosts));
     }
 
     /** Nanoseconds of a duration, capped at ~73 years so that deadline sums cannot overflow. */
@@ -250,12 +272,6 @@ public final class FleetHostRegulators {
         host = "unknown-host";
       }
       return ProcessHandle.current().pid() + "@" + host;
-    }
-
-    private static void requireArgument(boolean condition, String message) {
-      if (!condition) {
-        throw new IllegalArgumentException(message);
-      }
     }
   }
 }

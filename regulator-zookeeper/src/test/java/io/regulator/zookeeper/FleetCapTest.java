@@ -151,6 +151,62 @@ class FleetCapTest {
     }
   }
 
+  /**
+   * The async twin of the test above: a pool that nothing references but its own pending
+   * {@code acquireAsync} is in use, not leaked (core's waiter holds its pool handle the same way),
+   * whether the caller still waits for the local slot or already for the fleet lease.
+   */
+  @Test
+  void poolReachableOnlyFromItsOwnPendingAcquireAsync_isNotClosedUnderIt() throws Exception {
+    FleetNode a = node("a", 2, 1, builder -> builder.fleetLimit(OTHER, 10));
+    Slot held = a.pool.acquire(HOST); // the fleet's one lease: the next caller waits for it
+    CompletableFuture<Slot> fleetWaiter =
+        a.regulator.newPool("in-use-fleet").acquireAsync(HOST, LONG);
+    soon().until(() -> a.regulator.waiting(HOST) == 1);
+    Slot other = a.pool.acquire(OTHER);
+    Slot otherToo = a.pool.acquire(OTHER); // the local cap of OTHER is full
+    CompletableFuture<Slot> localWaiter =
+        a.regulator.newPool("in-use-local").acquireAsync(OTHER, LONG);
+    soon().until(() -> a.regulator.waiting(OTHER) == 1);
+    for (String canary : List.of("canary-1", "canary-2")) {
+      a.regulator.newPool(canary);
+      await().atMost(60, SECONDS).until(() -> {
+        System.gc();
+        return a.events.contains("closed:" + canary + ":0:true");
+      });
+    }
+    assertFalse(a.events.stream().anyMatch(event -> event.startsWith("closed:in-use")),
+        "a pool was closed while its caller waited in acquireAsync: " + a.events);
+    assertFalse(fleetWaiter.isDone(), () -> "fleet waiter: " + fleetWaiter);
+    assertFalse(localWaiter.isDone(), () -> "local waiter: " + localWaiter);
+    assertTrue(held.release());
+    assertTrue(fleetWaiter.get(10, SECONDS).release());
+    assertTrue(other.release());
+    assertTrue(localWaiter.get(10, SECONDS).release());
+    assertTrue(otherToo.release());
+  }
+
+  /**
+   * A time-out's figures are those of the moment the caller left: it does not count itself among
+   * the callers still waiting, whether it waited in {@code acquire} or {@code acquireAsync}.
+   */
+  @Test
+  void fleetTimeOut_doesNotCountTheCallerItselfAmongTheWaiting() throws Exception {
+    FleetNode a = node("a", 2, 1);
+    Slot held = a.pool.acquire(HOST);
+    SlotTimeoutException blocking = assertThrows(SlotTimeoutException.class,
+        () -> a.pool.acquire(HOST, Duration.ofMillis(100)));
+    ExecutionException async = assertThrows(ExecutionException.class,
+        () -> a.pool.acquireAsync(HOST, Duration.ofMillis(100)).get(10, SECONDS));
+    SlotTimeoutException asyncTimeOut =
+        assertInstanceOf(SlotTimeoutException.class, async.getCause());
+    assertEquals(0, blocking.waiting(), blocking.getMessage());
+    assertEquals(0, asyncTimeOut.waiting(), asyncTimeOut.getMessage());
+    assertTrue(asyncTimeOut.getMessage().contains(", 0 of its callers wait"),
+        asyncTimeOut.getMessage());
+    assertTrue(held.release());
+  }
+
   @Test
   void release_givesBackTheLocalSlotAndTheFleetLease() throws Exception {
     FleetNode a = node("a", 4, 4);

@@ -37,11 +37,13 @@ class FleetHostRegulatorsBuilderTest {
     rejects("acquireTimeout < 0: PT-1S", () -> builder.acquireTimeout(Duration.ofSeconds(-1)));
     rejects("idleHostTimeout <= 0: PT0S", () -> builder.idleHostTimeout(Duration.ZERO));
     rejects("nodeId is blank: \" \"", () -> builder.nodeId(" "));
+    rejects("maxTaggedHosts < 0: -1", () -> builder.maxTaggedHosts(-1));
     rejects("path is the root: \"/\"", () -> builder.path("/"));
     IllegalArgumentException path =
         assertThrows(IllegalArgumentException.class, () -> builder.path("no-slash"));
     assertEquals("path is not a ZooKeeper path: \"no-slash\"", path.getMessage());
     assertThrows(NullPointerException.class, () -> builder.local(null));
+    assertThrows(NullPointerException.class, () -> builder.meterRegistry(null));
     assertThrows(NullPointerException.class, () -> FleetHostRegulators.builder(null));
   }
 

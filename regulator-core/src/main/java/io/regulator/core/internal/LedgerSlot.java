@@ -1,7 +1,9 @@
 package io.regulator.core.internal;
 
+import io.regulator.DropReason;
 import io.regulator.HostKey;
 import io.regulator.Slot;
+import java.time.Duration;
 
 /**
  * A slot as its host semaphore records it: in the host's intrusive list of held slots (in
@@ -59,6 +61,26 @@ final class LedgerSlot implements Slot {
   @Override
   public void close() {
     release();
+  }
+
+  // Issue 16: outcome reports go to the regulator's adaptive limits and shared backoff, if any.
+
+  @Override
+  public void reportSuccess(Duration latency) {
+    long nanos = OutcomeSink.latencyNanos(latency);
+    OutcomeSink outcomes = ledger.outcomes;
+    if (outcomes != null) {
+      outcomes.success(this, nanos);
+    }
+  }
+
+  @Override
+  public void reportDropped(DropReason reason, Duration retryAfter) {
+    long retryAfterNanos = OutcomeSink.retryAfterNanos(reason, retryAfter);
+    OutcomeSink outcomes = ledger.outcomes;
+    if (outcomes != null) {
+      outcomes.dropped(this, retryAfterNanos);
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.regulator.core.internal;
 
 import io.regulator.HostKey;
+import io.regulator.LimitChangeReason;
 import io.regulator.RegulatorListener;
 import io.regulator.Slot;
 import io.regulator.SlotLeak;
@@ -77,6 +78,29 @@ final class ListenerNotifier implements SlotObserver {
         listener.poolClosed(ledger.name, reclaimedSlots, unreachable);
       } catch (Throwable t) {
         failed(listener, "poolClosed", t);
+      }
+    }
+  }
+
+  @Override
+  public void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {
+    for (RegulatorListener listener : listeners) {
+      try {
+        listener.limitChanged(key, previous, limit, reason);
+      } catch (Throwable t) {
+        failed(listener, "limitChanged", t);
+      }
+    }
+  }
+
+  @Override
+  public void backoffStarted(HostKey key, long waitNanos) {
+    Duration wait = Duration.ofNanos(waitNanos);
+    for (RegulatorListener listener : listeners) {
+      try {
+        listener.backoffStarted(key, wait);
+      } catch (Throwable t) {
+        failed(listener, "backoffStarted", t);
       }
     }
   }

@@ -1,12 +1,15 @@
 package io.regulator.core.internal;
 
 import static io.regulator.core.RegulatorMeters.ACQUIRE;
+import static io.regulator.core.RegulatorMeters.BACKOFFS;
 import static io.regulator.core.RegulatorMeters.HOLD;
 import static io.regulator.core.RegulatorMeters.HOST;
+import static io.regulator.core.RegulatorMeters.LIMIT_CHANGES;
 import static io.regulator.core.RegulatorMeters.OTHER_HOSTS;
 import static io.regulator.core.RegulatorMeters.OUTCOME;
 import static io.regulator.core.RegulatorMeters.POOL;
 import static io.regulator.core.RegulatorMeters.POOL_IN_USE;
+import static io.regulator.core.RegulatorMeters.REASON;
 import static io.regulator.core.RegulatorMeters.SLOTS_IN_USE;
 import static io.regulator.core.RegulatorMeters.SLOTS_LIMIT;
 import static io.regulator.core.RegulatorMeters.SLOTS_WAITING;
@@ -16,14 +19,15 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.regulator.HostKey;
+import io.regulator.LimitChangeReason;
 import io.regulator.Slot;
+import io.regulator.internal.BoundedTags;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
@@ -49,63 +53,30 @@ import java.util.function.ToIntFunction;
 final class MicrometerObserver implements SlotObserver {
   private final MeterRegistry registry;
   private final HostTable table;
-  private final int maxTaggedHosts;
   private final LongSupplier ticker;
-  private final ConcurrentMap<HostKey, HostMeters> tagged = new ConcurrentHashMap<>();
-  private final AtomicInteger taggedCount = new AtomicInteger();
-
-  /** The meters of untagged hosts, registered once the first host goes untagged. */
-  private final AtomicReference<HostMeters> other = new AtomicReference<>();
+  /** Host tags, bounded by {@code maxTaggedHosts}; the fleet tier's meters share the logic. */
+  private final BoundedTags<HostKey, HostMeters> tagged;
 
   private final ConcurrentMap<String, PoolGauge> poolGauges = new ConcurrentHashMap<>();
-  private volatile boolean closed;
 
   /** @param registry a {@code MeterRegistry}, typed so that callers need no Micrometer type */
   MicrometerObserver(Object registry, HostTable table, int maxTaggedHosts, LongSupplier ticker) {
     this.registry = (MeterRegistry) registry;
     this.table = table;
-    this.maxTaggedHosts = maxTaggedHosts;
     this.ticker = ticker;
-  }
-
-  private HostMeters other() {
-    HostMeters meters = other.get();
-    if (meters == null) {
-      // A racing loser registers the same meters, which Micrometer hands back; its gauges read
-      // through this observer, not through the loser, so either object serves.
-      meters = new HostMeters(null);
-      if (!other.compareAndSet(null, meters)) {
-        meters = other.get();
-      }
-    }
-    return meters;
+    // A host's meters read through this observer, not through the HostMeters object, so a
+    // racing duplicate of other's (Micrometer hands back the same meters) serves as well.
+    this.tagged = new BoundedTags<>(maxTaggedHosts, HostMeters::new);
   }
 
   /** The meters of a host: its own if it has (or can get) a tag, else those of {@code other}. */
   private HostMeters metersOf(HostKey key) {
-    HostMeters meters = tagged.get(key);
-    if (meters != null) {
-      return meters;
-    }
-    if (taggedCount.get() >= maxTaggedHosts) {
-      return other();
-    }
-    meters = tagged.computeIfAbsent(key, k -> {
-      if (closed) {
-        return null;
-      }
-      if (taggedCount.incrementAndGet() > maxTaggedHosts) {
-        taggedCount.decrementAndGet();
-        return null;
-      }
-      return new HostMeters(k);
-    });
-    return (meters != null) ? meters : other();
+    return tagged.of(key);
   }
 
   @Override
   public Slot acquired(LedgerSlot slot, long waitedNanos, Throwable site) {
-    if (!closed) {
+    if (!tagged.isClosed()) {
       metersOf(slot.key()).recordAcquire(Outcome.GRANTED, waitedNanos);
     }
     return slot;
@@ -113,15 +84,31 @@ final class MicrometerObserver implements SlotObserver {
 
   @Override
   public void released(LedgerSlot slot) {
-    if (!closed) {
+    if (!tagged.isClosed()) {
       metersOf(slot.key()).recordHold(ticker.getAsLong() - slot.acquiredAt);
     }
   }
 
   @Override
   public void refused(HostKey key, PoolLedger ledger, Outcome outcome, long waitedNanos) {
-    if (!closed) {
+    if (!tagged.isClosed()) {
       metersOf(key).recordAcquire(outcome, waitedNanos);
+    }
+  }
+
+  // Issue 16. The limit gauge reads the live limit, so it moves by itself; these count the moves.
+  @Override
+  public void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {
+    if (!tagged.isClosed()) {
+      registry.counter(LIMIT_CHANGES, HOST, metersOf(key).host,
+          REASON, reason.name().toLowerCase(Locale.ROOT)).increment();
+    }
+  }
+
+  @Override
+  public void backoffStarted(HostKey key, long waitNanos) {
+    if (!tagged.isClosed()) {
+      registry.counter(BACKOFFS, HOST, metersOf(key).host).increment();
     }
   }
 
@@ -156,30 +143,13 @@ final class MicrometerObserver implements SlotObserver {
 
   @Override
   public void hostRemoved(HostKey key) {
-    tagged.computeIfPresent(key, (k, meters) -> {
-      if (table.find(k) != null) {
-        return meters; // a new entry for the host already exists; its meters stay
-      }
-      meters.remove();
-      taggedCount.decrementAndGet();
-      return null;
-    });
+    // A new entry for the host may exist already; its meters stay then.
+    tagged.removed(key, k -> table.find(k) != null, HostMeters::remove);
   }
 
   @Override
   public void regulatorClosed() {
-    closed = true;
-    for (HostKey key : tagged.keySet()) {
-      tagged.computeIfPresent(key, (k, meters) -> {
-        meters.remove();
-        taggedCount.decrementAndGet();
-        return null;
-      });
-    }
-    HostMeters untagged = other.get();
-    if (untagged != null) {
-      untagged.remove();
-    }
+    tagged.close(HostMeters::remove);
     for (String pool : poolGauges.keySet()) {
       poolGauges.computeIfPresent(pool, (name, gauge) -> {
         registry.remove(gauge.gauge);
@@ -191,7 +161,7 @@ final class MicrometerObserver implements SlotObserver {
   private int sumOfUntagged(ToIntFunction<FifoHostSemaphore> figure) {
     int sum = 0;
     for (FifoHostSemaphore semaphore : table.semaphores()) {
-      if (!tagged.containsKey(semaphore.key)) {
+      if (!tagged.isTagged(semaphore.key)) {
         sum += figure.applyAsInt(semaphore);
       }
     }

@@ -1,6 +1,7 @@
 package io.regulator.core.internal;
 
 import io.regulator.HostKey;
+import io.regulator.LimitChangeReason;
 import io.regulator.Slot;
 import java.util.List;
 
@@ -120,6 +121,28 @@ final class ObserverChain implements SlotObserver {
     for (SlotObserver observer : observers) {
       try {
         observer.hostRemoved(key);
+      } catch (Throwable t) {
+        failed(observer, t);
+      }
+    }
+  }
+
+  @Override
+  public void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {
+    for (SlotObserver observer : observers) {
+      try {
+        observer.limitChanged(key, previous, limit, reason);
+      } catch (Throwable t) {
+        failed(observer, t);
+      }
+    }
+  }
+
+  @Override
+  public void backoffStarted(HostKey key, long waitNanos) {
+    for (SlotObserver observer : observers) {
+      try {
+        observer.backoffStarted(key, waitNanos);
       } catch (Throwable t) {
         failed(observer, t);
       }

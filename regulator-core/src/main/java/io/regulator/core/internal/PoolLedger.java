@@ -31,6 +31,9 @@ final class PoolLedger {
   /** The regulator's observer, reached through the ledger by its slots and waiters. */
   final SlotObserver observer;
 
+  /** Where its slots' outcome reports go (issue 16); null unless adaptive limits or shared backoff. */
+  final OutcomeSink outcomes;
+
   private final ReentrantLock lock = new ReentrantLock();
 
   /**
@@ -45,9 +48,10 @@ final class PoolLedger {
   /** Opened by the closer that won {@link #close()} once every slot is back with its host. */
   private final CountDownLatch reclaimed = new CountDownLatch(1);
 
-  PoolLedger(String name, SlotObserver observer) {
+  PoolLedger(String name, SlotObserver observer, OutcomeSink outcomes) {
     this.name = name;
     this.observer = observer;
+    this.outcomes = outcomes;
   }
 
   boolean isClosed() {

@@ -2,6 +2,8 @@ package io.regulator.core.internal;
 
 import io.regulator.HostKey;
 import io.regulator.RegulatorListener;
+import io.regulator.core.AdaptiveLimit;
+import io.regulator.core.SharedBackoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,10 @@ import java.util.function.LongSupplier;
  * @param recordAcquisitionSites whether each acquire records its stack for leak reports
  * @param asyncExecutor where futures from {@code acquireAsync} are completed
  * @param ticker the nano clock of timeouts and ages
+ * @param adaptiveDefault every host's adaptive limit, or null (issue 16)
+ * @param adaptivePerHost hosts' own adaptive limits
+ * @param backoffDefault every host's shared Retry-After mode, or null for none
+ * @param backoffPerHost hosts' own shared Retry-After modes
  */
 public record RegulatorSettings(
     int defaultLimit,
@@ -39,7 +45,11 @@ public record RegulatorSettings(
     boolean reclaimUnreachableSlots,
     boolean recordAcquisitionSites,
     Executor asyncExecutor,
-    LongSupplier ticker) {
+    LongSupplier ticker,
+    AdaptiveLimit adaptiveDefault,
+    Map<HostKey, AdaptiveLimit> adaptivePerHost,
+    SharedBackoff backoffDefault,
+    Map<HostKey, SharedBackoff> backoffPerHost) {
 
   /** Copies the collections; immutable and thread-safe. */
   public RegulatorSettings {
@@ -48,6 +58,18 @@ public record RegulatorSettings(
     listeners = List.copyOf(listeners);
     Objects.requireNonNull(asyncExecutor, "asyncExecutor");
     Objects.requireNonNull(ticker, "ticker");
+    adaptivePerHost = Map.copyOf(adaptivePerHost);
+    backoffPerHost = Map.copyOf(backoffPerHost);
+  }
+
+  /** Whether any host's limit adapts. */
+  boolean adapts() {
+    return adaptiveDefault != null || !adaptivePerHost.isEmpty();
+  }
+
+  /** Whether any host shares its Retry-After backoff. */
+  boolean sharesBackoff() {
+    return backoffDefault != null || !backoffPerHost.isEmpty();
   }
 
   /**

@@ -44,6 +44,11 @@ public final class SemaphoreRegistry implements HostRegulator {
   private final SlotObserver observer;
   private final ConcurrentMap<String, PoolLedger> pools = new ConcurrentHashMap<>();
   private final AtomicReference<ScheduledExecutorService> timer = new AtomicReference<>();
+
+  // Issue 16: adaptive limits and shared Retry-After, each null unless configured.
+  private final AdaptiveLimits adaptive;
+  private final HostBackoff backoff;
+  private final OutcomeSink outcomes;
   private volatile boolean closed;
 
   /** A regulator with these settings. */
@@ -51,8 +56,13 @@ public final class SemaphoreRegistry implements HostRegulator {
     this.settings = Objects.requireNonNull(settings, "settings");
     WaitPathWarmup.ensureLoaded(); // before any deadline of this JVM starts counting
     // Only meters care when a host leaves the table; without them the cache has no listener.
-    this.table = new HostTable(
-        settings, (settings.meterRegistry() == null) ? null : this::hostRemoved);
+    this.table = new HostTable(settings,
+        (settings.meterRegistry() == null && !settings.adapts()) ? null : this::hostRemoved);
+    this.adaptive = settings.adapts() ? new AdaptiveLimits(settings.adaptiveDefault(),
+        settings.adaptivePerHost(), table, settings.ticker()) : null;
+    this.backoff = settings.sharesBackoff() ? new HostBackoff(settings.backoffDefault(),
+        settings.backoffPerHost(), settings.ticker()) : null;
+    this.outcomes = OutcomeSink.of(adaptive, backoff);
     List<SlotObserver> observers = new ArrayList<>(3);
     if (settings.meterRegistry() != null) {
       // The only mention of Micrometer: without a registry this class is never loaded.
@@ -71,12 +81,21 @@ public final class SemaphoreRegistry implements HostRegulator {
       observers.add(leaks);
     }
     this.observer = ObserverChain.of(observers);
+    if (adaptive != null) {
+      adaptive.observer(observer);
+    }
+    if (backoff != null) {
+      backoff.observer(observer);
+    }
     if (leaks != null && leaks.reportsOverdue()) {
       LeakSweep.schedule(this, leaks, timer());
     }
   }
 
   private void hostRemoved(HostKey key) {
+    if (adaptive != null) {
+      adaptive.hostRemoved(key);
+    }
     observer.hostRemoved(key);
   }
 
@@ -116,7 +135,7 @@ public final class SemaphoreRegistry implements HostRegulator {
     if (closed) {
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
-    PoolLedger ledger = new PoolLedger(name, observer);
+    PoolLedger ledger = new PoolLedger(name, observer, outcomes);
     while (true) {
       PoolLedger existing = pools.putIfAbsent(name, ledger);
       if (existing == null) {
@@ -136,7 +155,9 @@ public final class SemaphoreRegistry implements HostRegulator {
       throw new IllegalStateException("regulator is closed; cannot open pool '" + name + "'");
     }
     observer.poolOpened(ledger);
-    return new PoolHandle(ledger, this, CLEANER);
+    RegulatedPool handle = new PoolHandle(ledger, this, CLEANER);
+    // Issue 16: only a regulator with shared Retry-After puts a step before each acquire.
+    return (backoff == null) ? handle : new BackoffPool(handle, backoff, this);
   }
 
   /**
@@ -200,6 +221,9 @@ public final class SemaphoreRegistry implements HostRegulator {
       throw new IllegalStateException("regulator is closed; cannot set the limit of " + key + " to " + limit);
     }
     table.setLimit(key, limit);
+    if (adaptive != null) {
+      adaptive.limitSet(key, limit); // the algorithm continues from the limit set by hand
+    }
   }
 
   @Override
@@ -245,6 +269,9 @@ public final class SemaphoreRegistry implements HostRegulator {
     closed = true;
     for (PoolLedger ledger : pools.values()) {
       shutdown(ledger, false);
+    }
+    if (backoff != null) {
+      backoff.closed(null); // acquires waiting out a shared backoff, in every pool (issue 16)
     }
     ScheduledExecutorService started = timer.get();
     if (started != null) {

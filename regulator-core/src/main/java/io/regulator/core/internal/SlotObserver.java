@@ -1,6 +1,7 @@
 package io.regulator.core.internal;
 
 import io.regulator.HostKey;
+import io.regulator.LimitChangeReason;
 import io.regulator.Slot;
 
 /**
@@ -58,6 +59,12 @@ interface SlotObserver {
 
   /** A host's entry left the host table (its semaphore was collected while idle). */
   default void hostRemoved(HostKey key) {}
+
+  /** A host's adaptive limit moved (issue 16). */
+  default void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {}
+
+  /** A host went into shared backoff for {@code waitNanos} (issue 16). */
+  default void backoffStarted(HostKey key, long waitNanos) {}
 
   /** The regulator closed. */
   default void regulatorClosed() {}

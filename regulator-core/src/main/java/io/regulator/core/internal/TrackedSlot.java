@@ -1,7 +1,9 @@
 package io.regulator.core.internal;
 
+import io.regulator.DropReason;
 import io.regulator.HostKey;
 import io.regulator.Slot;
+import java.time.Duration;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 
@@ -56,6 +58,21 @@ final class TrackedSlot implements Slot {
   @Override
   public void close() {
     release();
+  }
+
+  @Override
+  public void reportSuccess(Duration latency) {
+    slot.reportSuccess(latency);
+  }
+
+  @Override
+  public void reportDropped(DropReason reason, Duration retryAfter) {
+    slot.reportDropped(reason, retryAfter);
+  }
+
+  @Override
+  public void reportIgnored() {
+    slot.reportIgnored();
   }
 
   @Override

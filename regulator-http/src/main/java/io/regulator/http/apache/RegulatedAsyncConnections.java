@@ -3,6 +3,7 @@ package io.regulator.http.apache;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import io.regulator.http.RetryPolicy;
 import io.regulator.http.internal.Checks;
 import java.io.IOException;
 import java.time.Duration;
@@ -41,9 +42,11 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
   private final AsyncClientConnectionManager delegate;
   private final RegulatedPool pool;
   private final Duration acquireTimeout;
+  private final RetryPolicy retryPolicy;
 
-  private RegulatedAsyncConnections(
-      AsyncClientConnectionManager delegate, RegulatedPool pool, Duration acquireTimeout) {
+  private RegulatedAsyncConnections(AsyncClientConnectionManager delegate, RegulatedPool pool,
+      Duration acquireTimeout, RetryPolicy retryPolicy) {
+    this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
     this.delegate = Objects.requireNonNull(delegate, "delegate");
     this.pool = Objects.requireNonNull(pool, "pool");
     Checks.nonNegative(acquireTimeout, "acquireTimeout");
@@ -58,7 +61,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
    * connection-request timeout is disabled. The returned manager owns {@code pool}.
    */
   public static RegulatedAsyncConnections wrap(AsyncClientConnectionManager delegate, RegulatedPool pool) {
-    return new RegulatedAsyncConnections(delegate, pool, Duration.ofSeconds(30));
+    return new RegulatedAsyncConnections(delegate, pool, Duration.ofSeconds(30), RetryPolicy.defaults());
   }
 
   /**
@@ -67,7 +70,18 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
    */
   public static RegulatedAsyncConnections wrap(
       AsyncClientConnectionManager delegate, RegulatedPool pool, Duration acquireTimeout) {
-    return new RegulatedAsyncConnections(delegate, pool, acquireTimeout);
+    return new RegulatedAsyncConnections(delegate, pool, acquireTimeout, RetryPolicy.defaults());
+  }
+
+  /**
+   * Wraps {@code delegate} as {@link #wrap(AsyncClientConnectionManager, RegulatedPool, Duration)}
+   * does; {@code retryPolicy}, the one the client retries by, caps with its {@link
+   * RetryPolicy#maxDelay()} the {@code Retry-After} reported to the regulator (issue 16; default
+   * {@link RetryPolicy#defaults()}, 60 s).
+   */
+  public static RegulatedAsyncConnections wrap(AsyncClientConnectionManager delegate,
+      RegulatedPool pool, Duration acquireTimeout, RetryPolicy retryPolicy) {
+    return new RegulatedAsyncConnections(delegate, pool, acquireTimeout, retryPolicy);
   }
 
   /** The pool this manager's slots come from. */
@@ -114,7 +128,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
         leasing = delegate.lease(id, route, state, remaining, new FutureCallback<>() {
           @Override
           public void completed(AsyncConnectionEndpoint endpoint) {
-            SlotAsyncEndpoint slotted = new SlotAsyncEndpoint(endpoint, slot);
+            SlotAsyncEndpoint slotted = new SlotAsyncEndpoint(endpoint, slot, retryPolicy);
             if (!result.completed(slotted)) {
               // Cancelled at the instant of the lease: nobody will use or release it but us.
               release(slotted, null, TimeValue.ZERO_MILLISECONDS);
@@ -172,16 +186,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
   /** Releases the endpoint to the wrapped manager, then gives back its slot. */
   @Override
   public void release(AsyncConnectionEndpoint endpoint, Object newState, TimeValue validDuration) {
-    if (!(endpoint instanceof SlotAsyncEndpoint)) {
-      delegate.release(endpoint, newState, validDuration);
-      return;
-    }
-    SlotAsyncEndpoint slotted = (SlotAsyncEndpoint) endpoint;
-    try {
-      delegate.release(slotted.inner(), newState, validDuration);
-    } finally {
-      slotted.releaseSlot();
-    }
+    SlottedEndpoint.release(endpoint, inner -> delegate.release(inner, newState, validDuration));
   }
 
   @Override
@@ -194,14 +199,14 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
       FutureCallback<AsyncConnectionEndpoint> callback) {
     ComplexFuture<AsyncConnectionEndpoint> result = new ComplexFuture<>(callback);
     Future<AsyncConnectionEndpoint> connecting = delegate.connect(
-        unwrap(endpoint), connectionInitiator, connectTimeout, attachment, context, rewrapping(endpoint, result));
+        SlottedEndpoint.unwrap(endpoint), connectionInitiator, connectTimeout, attachment, context, rewrapping(endpoint, result));
     depend(result, () -> connecting.cancel(true));
     return result;
   }
 
   @Override
   public void upgrade(AsyncConnectionEndpoint endpoint, Object attachment, HttpContext context) {
-    delegate.upgrade(unwrap(endpoint), attachment, context);
+    delegate.upgrade(SlottedEndpoint.unwrap(endpoint), attachment, context);
   }
 
   @Override
@@ -211,7 +216,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
       HttpContext context,
       FutureCallback<AsyncConnectionEndpoint> callback) {
     ComplexFuture<AsyncConnectionEndpoint> result = new ComplexFuture<>(callback);
-    delegate.upgrade(unwrap(endpoint), attachment, context, rewrapping(endpoint, result));
+    delegate.upgrade(SlottedEndpoint.unwrap(endpoint), attachment, context, rewrapping(endpoint, result));
   }
 
   /** A callback that hands the caller its own (slotted) endpoint back, not the wrapped one. */
@@ -225,6 +230,9 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
 
       @Override
       public void failed(Exception ex) {
+        if (endpoint instanceof SlotAsyncEndpoint) {
+          ((SlotAsyncEndpoint) endpoint).connectFailed(ex);
+        }
         result.failed(ex);
       }
 
@@ -233,10 +241,6 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
         result.cancel();
       }
     };
-  }
-
-  private static AsyncConnectionEndpoint unwrap(AsyncConnectionEndpoint endpoint) {
-    return (endpoint instanceof SlotAsyncEndpoint) ? ((SlotAsyncEndpoint) endpoint).inner() : endpoint;
   }
 
   /** Closes the wrapped manager, then the pool: every slot still held goes back. */

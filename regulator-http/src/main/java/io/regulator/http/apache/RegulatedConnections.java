@@ -3,10 +3,10 @@ package io.regulator.http.apache;
 import io.regulator.HostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.SlotLeak;
+import io.regulator.http.RetryPolicy;
 import io.regulator.http.internal.Checks;
 import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
-import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -39,9 +39,11 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
   private final RegulatedPool pool;
   private final Duration acquireTimeout;
   private final LeakWatch leakWatch;
+  private final RetryPolicy retryPolicy;
 
   private RegulatedConnections(Builder builder) {
     this.delegate = builder.delegate;
+    this.retryPolicy = builder.retryPolicy;
     this.pool = builder.pool;
     this.acquireTimeout = builder.acquireTimeout;
     this.leakWatch =
@@ -81,29 +83,25 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
   /** Releases the connection to the wrapped manager, then gives back its slot. */
   @Override
   public void release(ConnectionEndpoint endpoint, Object newState, TimeValue validDuration) {
-    if (!(endpoint instanceof SlotEndpoint)) {
-      delegate.release(endpoint, newState, validDuration);
-      return;
-    }
-    SlotEndpoint slotted = (SlotEndpoint) endpoint;
-    try {
-      delegate.release(slotted.inner(), newState, validDuration);
-    } finally {
-      slotted.releaseSlot();
-      // Keeps the endpoint reachable until here, so that its leak watch cannot fire mid-release.
-      Reference.reachabilityFence(slotted);
-    }
+    SlottedEndpoint.release(endpoint, inner -> delegate.release(inner, newState, validDuration));
   }
 
   @Override
   public void connect(ConnectionEndpoint endpoint, TimeValue connectTimeout, HttpContext context)
       throws IOException {
-    delegate.connect(unwrap(endpoint), connectTimeout, context);
+    try {
+      delegate.connect(SlottedEndpoint.unwrap(endpoint), connectTimeout, context);
+    } catch (IOException e) {
+      if (endpoint instanceof SlotEndpoint) {
+        ((SlotEndpoint) endpoint).connectFailed(e);
+      }
+      throw e;
+    }
   }
 
   @Override
   public void upgrade(ConnectionEndpoint endpoint, HttpContext context) throws IOException {
-    delegate.upgrade(unwrap(endpoint), context);
+    delegate.upgrade(SlottedEndpoint.unwrap(endpoint), context);
   }
 
   /** Closes the wrapped manager, then the pool: every slot still held goes back. */
@@ -126,16 +124,16 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     }
   }
 
-  private static ConnectionEndpoint unwrap(ConnectionEndpoint endpoint) {
-    return (endpoint instanceof SlotEndpoint) ? ((SlotEndpoint) endpoint).inner() : endpoint;
-  }
-
   Duration acquireTimeout() {
     return acquireTimeout;
   }
 
   LeakWatch leakWatch() {
     return leakWatch;
+  }
+
+  RetryPolicy retryPolicy() {
+    return retryPolicy;
   }
 
   /**
@@ -163,6 +161,7 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
     private Duration acquireTimeout = Duration.ofSeconds(30);
     private boolean recordLeakOrigins;
     private Consumer<SlotLeak> leakListener = LeakWatch.logging();
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
 
     private Builder(HttpClientConnectionManager delegate, RegulatedPool pool) {
       this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -195,6 +194,17 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
      */
     public Builder leakListener(Consumer<SlotLeak> leakListener) {
       this.leakListener = Objects.requireNonNull(leakListener, "leakListener");
+      return this;
+    }
+
+    /**
+     * The retry policy the client retries by (give the client a {@link RetryPolicyStrategy} of
+     * the same policy): its {@link RetryPolicy#maxDelay()} caps the {@code Retry-After} this
+     * manager reports to the regulator with each 429 and 503. Default {@link
+     * RetryPolicy#defaults()} (60 s).
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
 

@@ -1,6 +1,8 @@
 package io.regulator.http.apache;
 
 import io.regulator.Slot;
+import io.regulator.http.RetryPolicy;
+import io.regulator.http.internal.Attempts;
 import org.apache.hc.client5.http.EndpointInfo;
 import org.apache.hc.client5.http.nio.AsyncConnectionEndpoint;
 import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
@@ -15,23 +17,33 @@ import org.apache.hc.core5.util.Timeout;
  * released to the manager or, with {@link ReleaseBeforeRetry#install}, until the final response
  * of its exchange has been received in full, whichever comes first. Thread-safe as far as the wrapped endpoint is.
  */
-final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
+final class SlotAsyncEndpoint extends AsyncConnectionEndpoint
+    implements SlottedEndpoint<AsyncConnectionEndpoint> {
   /** The context attribute naming the endpoint that runs the context's current exchange. */
   static final String CONTEXT_ATTRIBUTE = "io.regulator.http.apache.endpoint";
 
   private final AsyncConnectionEndpoint inner;
   private final Slot slot;
+  private final RetryPolicy retryAfterCap;
 
-  SlotAsyncEndpoint(AsyncConnectionEndpoint inner, Slot slot) {
+  SlotAsyncEndpoint(AsyncConnectionEndpoint inner, Slot slot, RetryPolicy retryAfterCap) {
     this.inner = inner;
     this.slot = slot;
+    this.retryAfterCap = retryAfterCap;
   }
 
-  AsyncConnectionEndpoint inner() {
+  /** Reports a connect that failed: refused or timed out is push-back (issue 16). */
+  void connectFailed(Exception failure) {
+    Attempts.failed(slot, failure);
+  }
+
+  @Override
+  public AsyncConnectionEndpoint inner() {
     return inner;
   }
 
-  void releaseSlot() {
+  @Override
+  public void releaseSlot() {
     slot.release();
   }
 
@@ -45,7 +57,9 @@ final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
       // The exchange's final response is seen only at the top of the client's chain; see ReleaseOnFinalResponse.
       context.setAttribute(CONTEXT_ATTRIBUTE, this);
     }
-    inner.execute(id, exchangeHandler, pushHandlerFactory, context);
+    // Issue 16: the exchange reports its outcome on the slot.
+    inner.execute(id, new ReportingExchangeHandler(exchangeHandler, slot, retryAfterCap),
+        pushHandlerFactory, context);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.regulator.http.apache;
 
 import io.regulator.Slot;
+import io.regulator.http.RetryPolicy;
+import io.regulator.http.internal.Attempts;
 import io.regulator.http.internal.LeakWatch;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
@@ -9,6 +11,8 @@ import org.apache.hc.client5.http.io.ConnectionEndpoint;
 import org.apache.hc.client5.http.io.HttpClientConnectionManager;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.impl.io.HttpRequestExecutor;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -23,10 +27,12 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Thread-safe as far as the wrapped endpoint is.
  */
-final class SlotEndpoint extends ConnectionEndpoint {
+final class SlotEndpoint extends ConnectionEndpoint
+    implements SlottedEndpoint<ConnectionEndpoint> {
   private final ConnectionEndpoint inner;
   private final Slot slot;
   private final Cleaner.Cleanable leakWatch;
+  private final RetryPolicy retryAfterCap;
 
   /**
    * {@code acquiredAt}: the leak watch's time when the slot was taken; {@code site}: where, or
@@ -36,15 +42,18 @@ final class SlotEndpoint extends ConnectionEndpoint {
       long acquiredAt, Throwable site) {
     this.inner = inner;
     this.slot = slot;
+    this.retryAfterCap = connections.retryPolicy();
     this.leakWatch = connections.leakWatch().watch(this,
         new Reclaim(connections.delegate(), inner, slot, connections.leakWatch(), acquiredAt, site));
   }
 
-  ConnectionEndpoint inner() {
+  @Override
+  public ConnectionEndpoint inner() {
     return inner;
   }
 
-  void releaseSlot() {
+  @Override
+  public void releaseSlot() {
     slot.release();
     // Unregisters the leak watch; Reclaim finds the slot released and does nothing.
     leakWatch.clean();
@@ -55,14 +64,39 @@ final class SlotEndpoint extends ConnectionEndpoint {
   public ClassicHttpResponse execute(
       String id, ClassicHttpRequest request, HttpRequestExecutor executor, HttpContext context)
       throws IOException, HttpException {
-    return inner.execute(id, request, executor, context);
+    long sentAt = System.nanoTime();
+    try {
+      return answered(inner.execute(id, request, executor, context), sentAt);
+    } catch (IOException | HttpException | RuntimeException e) {
+      Attempts.failed(slot, e);
+      throw e;
+    }
   }
 
   @Override
   public ClassicHttpResponse execute(
       String id, ClassicHttpRequest request, RequestExecutor requestExecutor, HttpContext context)
       throws IOException, HttpException {
-    return inner.execute(id, request, requestExecutor, context);
+    long sentAt = System.nanoTime();
+    try {
+      return answered(inner.execute(id, request, requestExecutor, context), sentAt);
+    } catch (IOException | HttpException | RuntimeException e) {
+      Attempts.failed(slot, e);
+      throw e;
+    }
+  }
+
+  /** Reports each exchange on this lease as an attempt (issue 16): timed from send to head. */
+  private ClassicHttpResponse answered(ClassicHttpResponse response, long sentAt) {
+    Header retryAfter = response.getFirstHeader(HttpHeaders.RETRY_AFTER);
+    Attempts.answered(slot, response.getCode(), (retryAfter == null) ? null : retryAfter.getValue(),
+        System.nanoTime() - sentAt, retryAfterCap);
+    return response;
+  }
+
+  /** Reports a connect that failed: refused or timed out is push-back. */
+  void connectFailed(IOException failure) {
+    Attempts.failed(slot, failure);
   }
 
   @Override

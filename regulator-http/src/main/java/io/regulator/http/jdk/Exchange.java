@@ -2,6 +2,7 @@ package io.regulator.http.jdk;
 
 import io.regulator.Slot;
 import io.regulator.http.RetryPolicy;
+import io.regulator.http.internal.Attempts;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
@@ -18,6 +19,10 @@ final class Exchange {
   /** Decides, from the response head, whether this attempt's status is to be retried. */
   private final RetryPolicy retry;
   private volatile boolean retrying;
+  /** When this attempt was sent: its latency is its own, never a retry's wait (issue 16). */
+  private final long sentAt = System.nanoTime();
+  /** Whether the attempt's outcome was reported on the slot; once per attempt. */
+  private volatile boolean reported;
 
   Exchange(Slot slot, boolean mayRetry, RetryPolicy retry) {
     this.slot = slot;
@@ -31,6 +36,11 @@ final class Exchange {
   }
 
   private <T> BodySubscriber<T> subscriber(ResponseInfo info, BodyHandler<T> callers) {
+    if (!reported) {
+      reported = true;
+      Attempts.answered(slot, info.statusCode(),
+          info.headers().firstValue("Retry-After").orElse(null), System.nanoTime() - sentAt, retry);
+    }
     if (mayRetry && retry.retriesStatus(info.statusCode())) {
       retrying = true;
       // Drain, don't close: the connection goes back to the JDK's pool for the next attempt.
@@ -52,6 +62,15 @@ final class Exchange {
   }
 
   void release() {
+    slot.release();
+  }
+
+  /** Reports an attempt that ended without a response head, then gives the slot back. */
+  void failed(Throwable failure) {
+    if (!reported) {
+      reported = true;
+      Attempts.failed(slot, failure);
+    }
     slot.release();
   }
 }

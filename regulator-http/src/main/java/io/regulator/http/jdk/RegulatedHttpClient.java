@@ -103,14 +103,14 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       try {
         response = delegate.send(request, exchange.handler(handler));
       } catch (IOException e) {
-        exchange.release();
+        exchange.failed(e);
         if (mayRetry && retry.retriesFailure(e)) {
           Sleeper.await(retry.sleeper(), retry.backoff(attempt));
           continue;
         }
         throw e;
       } catch (InterruptedException | RuntimeException | Error e) {
-        exchange.release();
+        exchange.failed(e);
         throw e;
       }
       if (!exchange.retrying()) {
@@ -212,14 +212,14 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
             ? delegate.sendAsync(request, exchange.handler(handler))
             : delegate.sendAsync(request, exchange.handler(handler), push);
       } catch (RuntimeException | Error e) {
-        exchange.release();
+        exchange.failed(e);
         result.completeExceptionally(e);
         return;
       }
       track(sending);
       sending.whenComplete((response, error) -> {
         if (error != null) {
-          exchange.release();
+          exchange.failed(error);
           Throwable cause = Failures.unwrap(error);
           if (mayRetry && retry.retriesFailure(cause)) {
             pause(retry.backoff(attempt), attempt);

@@ -60,25 +60,36 @@ final class AsyncLeaseWaiter {
   }
 
   private void timeOut() {
-    giveUp(host.timeoutException(ledger.runtime.now() - startedAt, ledger.localLimit(host.key)));
+    long waited = ledger.runtime.now() - startedAt;
+    if (leave()) {
+      // Read after the caller left the queue, as the blocking acquire does: the figures are
+      // those of the others, not counting this caller among the waiting.
+      SlotTimeoutException failure = host.timeoutException(waited, ledger.localLimit(host.key));
+      local.release();
+      ledger.runtime.events.timedOut(host.key, ledger.name, failure.waited().toNanos());
+      complete(() -> result.completeExceptionally(failure));
+    }
   }
 
   /** Leaves the race if still in it, gives the local slot back and fails the caller's future. */
   private void giveUp(RuntimeException failure) {
+    if (leave()) {
+      local.release();
+      if (failure != null) {
+        complete(() -> result.completeExceptionally(failure));
+      }
+    }
+  }
+
+  /** Cancels the request and takes it out of the queue; false if it was decided first. */
+  private boolean leave() {
     if (!request.cancel()) {
-      return; // decided: decided() handles it
+      return false; // decided: decided() handles it
     }
     host.leave(request);
     ledger.forget(request);
     disarm();
-    local.release();
-    if (failure instanceof SlotTimeoutException) {
-      ledger.runtime.events.timedOut(
-          host.key, ledger.name, ((SlotTimeoutException) failure).waited().toNanos());
-    }
-    if (failure != null) {
-      complete(() -> result.completeExceptionally(failure));
-    }
+    return true;
   }
 
   private void decided(FleetPermit permit, Throwable failure) {

@@ -20,9 +20,11 @@ final class FleetEvents {
   private static final System.Logger LOG = System.getLogger("io.regulator.zookeeper");
 
   private final RegulatorListener[] listeners;
+  private final FleetObserver meters;
 
-  FleetEvents(List<RegulatorListener> listeners) {
+  FleetEvents(List<RegulatorListener> listeners, FleetObserver meters) {
     this.listeners = listeners.toArray(new RegulatorListener[0]);
+    this.meters = meters;
   }
 
   /** A fleet slot was granted by both caps after {@code waitedNanos}. */
@@ -102,6 +104,7 @@ final class FleetEvents {
     LOG.log(Level.WARNING, "fleet regulator: session lost while {0} slots of {1} held fleet "
         + "leases; the fleet may exceed its limit by that many until they are released",
         slotsInUse, key);
+    meters.leasesLost(key, slotsInUse);
     for (RegulatorListener listener : listeners) {
       if (listener instanceof FleetListener) {
         try {
@@ -118,6 +121,7 @@ final class FleetEvents {
     LOG.log(firstOfOutage ? Level.WARNING : Level.DEBUG, "fleet regulator: slot of {0} granted"
         + " from the local share ({1} of {2}) while ZooKeeper is unavailable; not recorded in the"
         + " fleet", key, heldOnNode, share);
+    meters.fallbackGranted(key);
     for (RegulatorListener listener : listeners) {
       if (listener instanceof FleetListener) {
         try {

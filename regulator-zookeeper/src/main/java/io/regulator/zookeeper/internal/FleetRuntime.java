@@ -31,6 +31,7 @@ final class FleetRuntime {
   final FleetSettings settings;
   final FleetConnection connection;
   final FleetCounters counters = new FleetCounters();
+  final FleetObserver observer;
   final FleetEvents events;
   final ExecutorService zooKeeperThreads;
   final ScheduledThreadPoolExecutor timer;
@@ -39,7 +40,12 @@ final class FleetRuntime {
   FleetRuntime(FleetSettings settings, FleetConnection connection) {
     this.settings = settings;
     this.connection = connection;
-    this.events = new FleetEvents(settings.listeners());
+    // The only mention of Micrometer: without a registry that class is never loaded.
+    this.observer = (settings.meterRegistry() == null)
+        ? FleetObserver.NONE
+        : new MicrometerFleetObserver(
+            settings.meterRegistry(), settings.maxTaggedHosts(), connection);
+    this.events = new FleetEvents(settings.listeners(), observer);
     this.zooKeeperThreads = Executors.newCachedThreadPool(daemonThreads("regulator-fleet-zk-"));
     this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("regulator-fleet-timer-"));
     timer.setRemoveOnCancelPolicy(true);

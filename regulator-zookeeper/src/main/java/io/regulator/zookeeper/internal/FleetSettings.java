@@ -30,6 +30,9 @@ import org.apache.curator.framework.CuratorFramework;
  * @param asyncExecutor where futures from {@code acquireAsync} are completed
  * @param ticker the nano clock of deadlines and ages
  * @param nodeId this node's name, written into its lease nodes
+ * @param meterRegistry a Micrometer {@code MeterRegistry}, or null; typed {@code Object} so that
+ *     no Micrometer class loads unless one was configured
+ * @param maxTaggedHosts how many hosts at a time get meters tagged with their own name
  */
 public record FleetSettings(
     CuratorFramework client,
@@ -46,7 +49,9 @@ public record FleetSettings(
     List<RegulatorListener> listeners,
     Executor asyncExecutor,
     LongSupplier ticker,
-    String nodeId) {
+    String nodeId,
+    Object meterRegistry,
+    int maxTaggedHosts) {
 
   /** Copies the collections; immutable and thread-safe. */
   public FleetSettings {

@@ -19,10 +19,12 @@ final class HostLeaseTable {
 
   HostLeaseTable(FleetRuntime runtime) {
     this.runtime = runtime;
+    runtime.observer.attach(this);
   }
 
   /** The host's live entry, created if absent or retired. */
   HostLeases get(HostKey key) {
+    runtime.observer.hostSeen(key);
     HostLeases entry = entries.computeIfAbsent(key, k -> new HostLeases(k, runtime));
     if (entry.isRetired()) {
       entries.remove(key, entry);
@@ -56,6 +58,7 @@ final class HostLeaseTable {
     for (HostLeases entry : entries.values()) {
       if (entry.retireIfIdle(now)) {
         entries.remove(entry.key, entry);
+        runtime.observer.hostRemoved(entry.key);
       }
     }
   }
@@ -64,5 +67,6 @@ final class HostLeaseTable {
     for (HostLeases entry : entries.values()) {
       entry.closeRecipes();
     }
+    runtime.observer.close();
   }
 }

@@ -775,6 +775,11 @@ final class HostLeases {
             + runtime.connection.state());
   }
 
+  /** The fleet limit as this node last heard it; starts nothing (the meters read it). */
+  int knownFleetLimit() {
+    return fleetLimit;
+  }
+
   int granted() {
     lock.lock();
     try {

@@ -8,6 +8,7 @@ import io.regulator.SlotTimeoutException;
 import io.regulator.zookeeper.FleetState;
 import io.regulator.zookeeper.FleetUnavailableException;
 import io.regulator.zookeeper.WhenUnavailable;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -187,7 +188,12 @@ final class LeaseLedger {
     }
   }
 
-  CompletableFuture<Slot> acquireAsync(HostKey key, long timeoutNanos) {
+  /**
+   * {@code owner} is the pool handle: the pending future holds it until it completes, so that a
+   * pool whose only use is a pending {@code acquireAsync} is in use, not leaked, and its Cleaner
+   * cannot close it under its caller (core's waiter holds its handle the same way).
+   */
+  CompletableFuture<Slot> acquireAsync(HostKey key, long timeoutNanos, Object owner) {
     long start = runtime.now();
     if (closed.get()) {
       return CompletableFuture.failedFuture(new PoolClosedException(name));
@@ -200,6 +206,7 @@ final class LeaseLedger {
     CompletableFuture<Slot> result = new CompletableFuture<>();
     CompletableFuture<Slot> localFuture = local.acquireAsync(key, Duration.ofNanos(timeoutNanos));
     result.whenComplete((slot, failure) -> {
+      Reference.reachabilityFence(owner);
       if (failure != null) {
         localFuture.cancel(false); // the caller gave up while still queued locally
       }

@@ -74,7 +74,7 @@ final class LeasedPool implements RegulatedPool {
   @Override
   public CompletableFuture<Slot> acquireAsync(HostKey key, Duration timeout) {
     Objects.requireNonNull(key, "key");
-    return ledger.acquireAsync(key, toNanos(timeout));
+    return ledger.acquireAsync(key, toNanos(timeout), this);
   }
 
   private static long toNanos(Duration timeout) {

@@ -1,0 +1,178 @@
+package io.regulator.http;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.regulator.HostKey;
+import io.regulator.HostRegulator;
+import io.regulator.LimitChangeReason;
+import io.regulator.RegulatorListener;
+import io.regulator.core.AdaptiveLimit;
+import io.regulator.core.HostRegulators;
+import io.regulator.http.jdk.RegulatedHttpClient;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16 on loopback: two JDK clients (two pools of one regulator) hammer a real server whose
+ * capacity halves mid-run. With an adaptive limit the share of 429s falls back under 5% within a
+ * bounded time; the control, the same run with the fixed limit, keeps answering 429 to about half of its requests (asserted above 25%).
+ *
+ * <p>The server spends 20 ms on each request (a parked handler thread: the service time of the
+ * synthetic load, not a way to order events) and answers 429 to each that arrived while it was
+ * already serving its capacity; a refusal takes as long as an answer, as it does for a server
+ * that must read the request and check its quota.
+ */
+class AdaptiveLoopbackTest {
+  private static final int CAPACITY = 12;
+  private static final int CLIENT_THREADS = 16;
+  private static final long MS = 1_000_000L;
+
+  private CountingServer server;
+  private final AtomicInteger capacity = new AtomicInteger(CAPACITY);
+  /** Requests the server is serving now, refused ones included. */
+  private final AtomicInteger serving = new AtomicInteger();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final List<String> limitEvents = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new CountingServer();
+    server.script((n, exchange) -> {
+      boolean accepted = serving.incrementAndGet() <= capacity.get();
+      try {
+        LockSupport.parkNanos(20 * MS);
+      } finally {
+        serving.decrementAndGet();
+      }
+      return accepted ? CountingServer.Reply.ok() : CountingServer.Reply.status(429);
+    });
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable closeable : closeables) {
+      closeable.close();
+    }
+    server.close();
+  }
+
+  /** One response seen by a client: when (nanos since the start) and its status. */
+  private record Answer(long at, int status) {}
+
+  private List<Answer> run(HostRegulator regulator, long halveAtNanos, long endNanos)
+      throws Exception {
+    ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
+    RegulatedHttpClient[] clients = new RegulatedHttpClient[2];
+    for (int i = 0; i < clients.length; i++) {
+      clients[i] = RegulatedHttpClient.builder(HttpClient.newHttpClient(), regulator.newPool("p" + i))
+          .retryPolicy(RetryPolicy.none())
+          .acquireTimeout(Duration.ofSeconds(30))
+          .build();
+      closeables.add(clients[i]);
+    }
+    HttpRequest request = HttpRequest.newBuilder(server.uri("/work"))
+        .timeout(Duration.ofSeconds(10)).build();
+    for (RegulatedHttpClient client : clients) {
+      client.send(request, BodyHandlers.discarding()); // connections up and classes loaded
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch done = new CountDownLatch(CLIENT_THREADS);
+    long start = System.nanoTime();
+    List<Thread> threads = new ArrayList<>();
+    AtomicInteger failures = new AtomicInteger();
+    for (int t = 0; t < CLIENT_THREADS; t++) {
+      RegulatedHttpClient client = clients[t % 2];
+      Thread thread = new Thread(() -> {
+        try {
+          while (!stop.get()) {
+            int status = client.send(request, BodyHandlers.discarding()).statusCode();
+            answers.add(new Answer(System.nanoTime() - start, status));
+          }
+        } catch (Exception e) {
+          failures.incrementAndGet();
+        } finally {
+          done.countDown();
+        }
+      });
+      thread.start();
+      threads.add(thread);
+    }
+    await().atMost(30, SECONDS).until(() -> System.nanoTime() - start >= halveAtNanos);
+    capacity.set(CAPACITY / 2);
+    await().atMost(60, SECONDS).until(() -> System.nanoTime() - start >= endNanos);
+    stop.set(true);
+    assertTrue(done.await(30, SECONDS), "clients stopped");
+    assertEquals(0, failures.get(), "no client failed");
+
+    HostKey key = server.key();
+    assertEquals(0, regulator.inUse(key), "in use back to baseline");
+    assertEquals(0, regulator.waiting(key), "waiting back to baseline");
+    await().atMost(5, SECONDS).until(() -> server.inProgress() == 0);
+    assertTrue(server.maxInProgress() <= CAPACITY,
+        "the server never had more requests in progress than the limit: "
+            + server.maxInProgress());
+    return List.copyOf(answers);
+  }
+
+  private static double share429(List<Answer> answers, long fromNanos, long toNanos) {
+    long all = answers.stream().filter(a -> a.at >= fromNanos && a.at < toNanos).count();
+    long rejected = answers.stream()
+        .filter(a -> a.at >= fromNanos && a.at < toNanos && a.status == 429).count();
+    assertTrue(all >= 30, "enough answers between " + fromNanos / MS + " and " + toNanos / MS
+        + " ms: " + all);
+    return (double) rejected / all;
+  }
+
+  @Test
+  void capacityHalvesMidRun_shareOf429sFallsBackUnder5PercentWithinThreeSeconds()
+      throws Exception {
+    HostRegulator regulator = HostRegulators.builder()
+        .defaultLimit(CAPACITY)
+        .adaptiveLimits(AdaptiveLimit.aimd().window(Duration.ofMillis(200)).build())
+        .listener(new RegulatorListener() {
+          @Override
+          public void limitChanged(HostKey key, int previous, int limit, LimitChangeReason reason) {
+            synchronized (limitEvents) {
+              limitEvents.add(previous + "->" + limit + " " + reason);
+            }
+          }
+        })
+        .build();
+    closeables.add(regulator);
+    List<Answer> answers = run(regulator, 1000 * MS, 5000 * MS);
+    double before = share429(answers, 0, 1000 * MS);
+    double settled = share429(answers, 4000 * MS, 5000 * MS);
+    System.out.printf("adaptive: 429 share before the halving %.2f%%, 3-4 s after %.2f%%; "
+        + "limit now %d; %d limit changes%n", 100 * before, 100 * settled,
+        regulator.limit(server.key()), limitEvents.size());
+    assertTrue(before < 0.05, "429 share before the halving: " + before);
+    assertTrue(settled < 0.05, "429 share 3 to 4 s after the halving: " + settled);
+    assertTrue(regulator.limit(server.key()) <= CAPACITY / 2 + 1,
+        "limit followed the capacity down: " + regulator.limit(server.key()));
+  }
+
+  @Test
+  void control_theFixedLimitKeepsBeingRefused() throws Exception {
+    HostRegulator regulator = HostRegulators.builder().defaultLimit(CAPACITY).build();
+    closeables.add(regulator);
+    List<Answer> answers = run(regulator, 500 * MS, 2500 * MS);
+    double settled = share429(answers, 1500 * MS, 2500 * MS);
+    System.out.printf("fixed limit: 429 share 1-2 s after the halving %.2f%%%n", 100 * settled);
+    assertTrue(settled > 0.25, "without adaptation the host keeps refusing: " + settled);
+  }
+}
