@@ -15,7 +15,8 @@ import org.springframework.core.annotation.Order;
  * Puts every request factory Boot builds for {@code RestClient} and {@code RestTemplate}, and every
  * connector it builds for {@code WebClient}, under the regulator, through Boot's own builder
  * customizer hooks. Each client kind that has a connection-level integration gets it (HttpClient 5:
- * {@code RegulatedConnections}); every other kind takes a slot per exchange.
+ * {@code RegulatedConnections}; Jetty: {@code RegulatedPoolFactory}); every other kind takes a slot
+ * per exchange.
  */
 @AutoConfiguration(
     after = RegulatorAutoConfiguration.class,
@@ -68,6 +69,38 @@ public final class RegulatorHttpClientAutoConfiguration {
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(
       name = {
+        "org.springframework.boot.http.client.JettyClientHttpRequestFactoryBuilder",
+        "org.eclipse.jetty.client.HttpClient",
+        "io.regulator.jetty.RegulatedPoolFactory"
+      })
+  static class Jetty {
+
+    @Bean
+    JettyRegulation.RequestFactories regulatorJettyRequestFactories(SpringPools pools) {
+      return new JettyRegulation.RequestFactories(pools);
+    }
+
+    @Bean
+    CoveredBuilder regulatorJettyRequestFactoriesCovered() {
+      return new CoveredBuilder("org.springframework.boot.http.client.JettyClientHttpRequestFactoryBuilder");
+    }
+
+    @Bean
+    @ConditionalOnClass(name = "org.springframework.boot.http.client.reactive.JettyClientHttpConnectorBuilder")
+    JettyRegulation.Connectors regulatorJettyConnectors(SpringPools pools) {
+      return new JettyRegulation.Connectors(pools);
+    }
+
+    @Bean
+    CoveredBuilder regulatorJettyConnectorsCovered() {
+      return new CoveredBuilder(
+          "org.springframework.boot.http.client.reactive.JettyClientHttpConnectorBuilder");
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
         "org.springframework.boot.http.client.reactive.ClientHttpConnectorBuilder",
         "reactor.core.publisher.Mono"
       })
@@ -75,8 +108,11 @@ public final class RegulatorHttpClientAutoConfiguration {
 
     @Bean
     @Order(Ordered.LOWEST_PRECEDENCE)
-    ConnectorRegulation regulatorConnectorRegulation(SpringPools pools) {
-      return new ConnectorRegulation(pools);
+    ConnectorRegulation regulatorConnectorRegulation(
+        SpringPools pools, ObjectProvider<CoveredBuilder> covered) {
+      Set<String> names =
+          covered.orderedStream().map(CoveredBuilder::className).collect(Collectors.toSet());
+      return new ConnectorRegulation(pools, names);
     }
   }
 }
