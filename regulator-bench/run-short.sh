@@ -46,6 +46,10 @@ harness() { # name, java, JVM options and main class with its arguments...
 start=$(date +%s)
 "$java" -version 2>&1 | head -1 | tee "$out/jdk.txt"
 jmh uncontended "$java" UncontendedBenchmark -prof gc
+jmh per-request "$java" PerRequestBenchmark -prof gc
+# Ratios that hold on a loaded machine: contenders in turns, in blocks shorter than a time slice.
+harness paired-1 "$java" -cp "$jar" io.regulator.bench.PairedRatios 400 1
+harness paired-10000 "$java" -Xms1g -Xmx1g -cp "$jar" io.regulator.bench.PairedRatios 300 10000
 jmh one-host-2-threads "$java" OneHostContendedBenchmark
 # -si false: with synchronized iterations JMH keeps finished threads looping until every thread
 # finishes its operation, and a barging peer's finished threads then starve the queued ones for

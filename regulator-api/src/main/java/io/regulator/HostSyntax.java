@@ -10,7 +10,53 @@ final class HostSyntax {
 
   private HostSyntax() {}
 
+  /**
+   * The one spelling of {@code raw}: {@code raw} itself when it is a name in normal form already
+   * (see {@link #normalName}), else what {@link #normalizeFully} makes of it.
+   */
   static String normalize(String raw) {
+    return normalName(raw) ? raw : normalizeFully(raw);
+  }
+
+  /**
+   * Whether {@code raw} is a host name that {@link #normalizeFully} would return unchanged: 1 to
+   * 253 characters of lowercase ASCII letters, digits, {@code '-'}, {@code '_'} and dots, in
+   * labels of 1 to 63 characters that neither start nor end with {@code '-'} (so no empty label
+   * and no trailing dot), and not made only of digits and dots (those are IPv4 literals). Such a
+   * name is all ASCII, so {@code IDN.toASCII} returns it as it is; one pass, no allocation. The
+   * proof that both paths agree is {@code HostSyntaxFastPathTest}.
+   */
+  static boolean normalName(String raw) {
+    int length = raw.length();
+    if (length == 0 || length > MAX_NAME_LENGTH) {
+      return false;
+    }
+    boolean notNumeric = false;
+    int labelStart = 0;
+    for (int i = 0; i < length; i++) {
+      char c = raw.charAt(i);
+      if (c >= 'a' && c <= 'z' || c == '_') {
+        notNumeric = true;
+      } else if (c == '.') {
+        if (i == labelStart || i - labelStart > MAX_LABEL_LENGTH || raw.charAt(i - 1) == '-') {
+          return false;
+        }
+        labelStart = i + 1;
+      } else if (c == '-') {
+        if (i == labelStart) {
+          return false;
+        }
+        notNumeric = true;
+      } else if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return notNumeric && labelStart < length && length - labelStart <= MAX_LABEL_LENGTH
+        && raw.charAt(length - 1) != '-';
+  }
+
+  /** The full normalization: IPv6 and IPv4 literals, the root dot, IDN to punycode, lowercase. */
+  static String normalizeFully(String raw) {
     if (raw.isBlank()) {
       throw new IllegalArgumentException("host is blank: \"" + raw + "\"");
     }

@@ -71,6 +71,12 @@ public final class RegulatorMeters {
   public static final String OUTCOME_INTERRUPTED = "interrupted";
 
   /**
+   * Outcome: a blocking acquire was refused at once because its thread would wait forever on
+   * slots it holds itself ({@code SelfDeadlockException}).
+   */
+  public static final String OUTCOME_SELF_DEADLOCK = "self_deadlock";
+
+  /**
    * The JFR event of an acquire that queued: {@code io.regulator.SlotWait}, category {@code
    * Regulator}, default threshold 20 ms.
    */

@@ -142,10 +142,24 @@ class RegulatedPoolTest {
   }
 
   @Test
-  void timeout_throwsWithTheHostsFiguresAndHolders() throws InterruptedException {
+  void timeout_throwsWithTheHostsFiguresAndHolders() throws Exception {
     RegulatedPool pool = regulator.newPool("hog");
-    Slot a = pool.acquire(HOST);
-    Slot b = pool.acquire(HOST);
+    // Taken on another thread: were this thread the holder of every slot, its own acquire would
+    // be refused at once as a self-deadlock (SelfDeadlockTest) instead of timing out.
+    CompletableFuture<Slot> first = new CompletableFuture<>();
+    CompletableFuture<Slot> second = new CompletableFuture<>();
+    Thread holder = new Thread(() -> {
+      try {
+        first.complete(pool.acquire(HOST));
+        second.complete(pool.acquire(HOST));
+      } catch (InterruptedException e) {
+        first.completeExceptionally(e);
+      }
+    });
+    holder.start();
+    holder.join(10_000);
+    Slot a = first.get();
+    Slot b = second.get();
     SlotTimeoutException e = assertThrows(SlotTimeoutException.class,
         () -> regulator.newPool("victim").acquire(HOST, Duration.ofMillis(20)));
     assertEquals(HOST, e.key());

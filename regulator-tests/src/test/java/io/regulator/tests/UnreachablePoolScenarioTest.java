@@ -172,10 +172,22 @@ class UnreachablePoolScenarioTest {
     for (int i = 0; i < 50_000; i++) {
       warm.acquire(HOST, LONG).release();
     }
+    // Held by a thread of their own that then ends: were this one (or a pooled thread that runs
+    // a waiter below) the holder of every slot, its acquires would be refused at once as a
+    // self-deadlock instead of queueing.
     List<Slot> held = new ArrayList<>();
-    for (int i = 0; i < LIMIT; i++) {
-      held.add(warm.acquire(HOST, LONG));
-    }
+    Thread holder = new Thread(() -> {
+      try {
+        for (int i = 0; i < LIMIT; i++) {
+          held.add(warm.acquire(HOST, LONG));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    holder.start();
+    holder.join();
+    assertEquals(LIMIT, held.size());
     for (int i = 0; i < 30_000; i++) {
       assertThrows(SlotTimeoutException.class, () -> warm.acquire(HOST, Duration.ofNanos(1)));
     }

@@ -122,8 +122,19 @@ class FleetCapTest {
     for (int i = 0; i < 10_000; i++) {
       a.pool.acquire(HOST, LONG).release();
     }
-    Slot first = a.pool.acquire(HOST, LONG);
-    Slot second = a.pool.acquire(HOST, LONG);
+    // Held by a thread of their own that then ends: were this thread the holder of every slot,
+    // its acquires would be refused at once as a self-deadlock instead of queueing.
+    CompletableFuture<List<Slot>> taken = new CompletableFuture<>();
+    Thread holder = new Thread(() -> {
+      try {
+        taken.complete(List.of(a.pool.acquire(HOST, LONG), a.pool.acquire(HOST, LONG)));
+      } catch (Throwable e) {
+        taken.completeExceptionally(e);
+      }
+    });
+    holder.start();
+    Slot first = taken.get(10, SECONDS).get(0);
+    Slot second = taken.get().get(1);
     for (int i = 0; i < 10_000; i++) {
       assertThrows(SlotTimeoutException.class, () -> a.pool.acquire(HOST, Duration.ofNanos(1)));
     }

@@ -212,7 +212,18 @@ class FleetListenerEventsTest {
   @Test
   void localCapTimeout_isTimedOutForBothListeners() throws Exception {
     Node a = node("a", 1, 4);
-    Slot held = a.pool.acquire(HOST);
+    // Held by a thread of its own: were this thread the holder of the host's only slot, its
+    // blocking acquire would be refused at once as a self-deadlock instead of timing out.
+    CompletableFuture<Slot> taken = new CompletableFuture<>();
+    Thread holder = new Thread(() -> {
+      try {
+        taken.complete(a.pool.acquire(HOST));
+      } catch (Throwable e) {
+        taken.completeExceptionally(e);
+      }
+    });
+    holder.start();
+    Slot held = taken.get(10, SECONDS);
 
     SlotTimeoutException sync = assertThrows(SlotTimeoutException.class,
         () -> a.pool.acquire(HOST, Duration.ofMillis(100)));

@@ -3,6 +3,7 @@ package io.regulator.core.internal;
 import io.regulator.HostKey;
 import io.regulator.HostOverloadedException;
 import io.regulator.HostSnapshot;
+import io.regulator.SelfDeadlockException;
 import io.regulator.SlotTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -133,12 +135,13 @@ final class FifoHostSemaphore extends HostLock {
    * Takes a free slot for {@code ledger}'s pool, or returns null if none is free or someone is
    * queued ahead.
    *
+   * @param holder the thread that will hold it (the caller), or null for an async acquire
    * @throws io.regulator.PoolClosedException if the pool closed
    */
-  LedgerSlot tryTake(PoolLedger ledger) {
+  LedgerSlot tryTake(PoolLedger ledger, Thread holder) {
     lock();
     try {
-      return takeFree(ledger);
+      return takeFree(ledger, holder);
     } finally {
       unlock();
     }
@@ -148,17 +151,26 @@ final class FifoHostSemaphore extends HostLock {
    * Takes a free slot, or queues {@code waiter} and returns null; the caller then awaits it.
    *
    * @throws HostOverloadedException if the queue is full
+   * @throws SelfDeadlockException if the waiter's thread would wait forever on itself
    * @throws io.regulator.PoolClosedException if the waiter's pool closed
    */
   LedgerSlot takeOrEnqueue(SlotWaiter waiter) {
     lock();
     try {
-      LedgerSlot slot = takeFree(waiter.ledger);
+      Thread thread = waiter.thread();
+      LedgerSlot slot = takeFree(waiter.ledger, thread);
       if (slot != null) {
         return slot;
       }
       if (waiting >= maxWaiters) {
         throw new HostOverloadedException(key, waiting);
+      }
+      if (thread != null) {
+        int heldByCaller = deadlockedSlots(thread);
+        if (heldByCaller > 0) {
+          throw new SelfDeadlockException(key, waiter.ledger.name, limit, heldByCaller,
+              heldByPool(), describeHolders());
+        }
       }
       if (!waiter.ledger.addWaiter(waiter)) {
         throw waiter.ledger.closedException();
@@ -178,15 +190,60 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
+  /**
+   * How many slots of this host {@code caller} holds, if waiting would be a certain deadlock,
+   * else 0: {@code caller} holds at least one, and every other slot is held by a thread blocked
+   * waiting for this host (parked in {@link ParkingWaiter#await} and still queued here), so no
+   * release can come but by a pool's close or a raised limit. Called only when about to queue.
+   *
+   * <p>A first walk counts the caller's own slots and reads nothing else: a caller that holds
+   * none (the usual queue) costs one pass over the held slots, at most the limit. Only a caller
+   * that holds some but not all looks at the other holders, and stops at the first held by a
+   * thread that is not blocked here, or by no thread (an async acquire, which may be given back
+   * from anywhere). A queued waiter not yet parked reads as not blocked: the check can miss a
+   * deadlock, never invent one.
+   */
   @GuardedBy("this")
-  private LedgerSlot takeFree(PoolLedger ledger) {
+  private int deadlockedSlots(Thread caller) {
+    int mine = 0;
+    for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
+      if (slot.holdingThread() == caller) {
+        mine++;
+      }
+    }
+    if (mine == 0 || mine == inUse) {
+      return mine;
+    }
+    for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
+      Thread holder = slot.holdingThread();
+      if (holder != caller && (holder == null || !blockedHere(holder))) {
+        return 0;
+      }
+    }
+    return mine;
+  }
+
+  /** Whether {@code thread} is parked waiting for a slot of this host, still queued. */
+  @GuardedBy("this")
+  private boolean blockedHere(Thread thread) {
+    Object blocker = LockSupport.getBlocker(thread);
+    if (!(blocker instanceof ParkingWaiter)) {
+      return false;
+    }
+    ParkingWaiter waiter = (ParkingWaiter) blocker;
+    return waiter.semaphore == this && waiter.queued; // queued: under this lock
+  }
+
+  @GuardedBy("this")
+  private LedgerSlot takeFree(PoolLedger ledger, Thread holder) {
     if (ledger.isClosed()) { // under the lock: see "Concurrency" above
       throw ledger.closedException();
     }
     if (head != null || inUse >= limit) {
       return null;
     }
-    LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
+    LedgerSlot slot =
+        new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L, holder);
     inUse++;
     linkHeld(slot);
     markUsed();
@@ -249,7 +306,7 @@ final class FifoHostSemaphore extends HostLock {
     SlotWaiter toWake;
     lock();
     try {
-      if (slot.released) {
+      if (slot.released()) {
         return false;
       }
       toWake = returnHeld(slot);
@@ -322,7 +379,7 @@ final class FifoHostSemaphore extends HostLock {
   /** Marks a slot given back and uncounts it, in one step under the lock; no waiter is served. */
   @GuardedBy("this")
   private void unhold(LedgerSlot slot) {
-    slot.released = true;
+    slot.markReleased();
     unlinkHeld(slot);
     inUse--;
   }
@@ -352,7 +409,7 @@ final class FifoHostSemaphore extends HostLock {
     while (inUse < limit && head != null) {
       SlotWaiter waiter = head;
       unqueue(waiter);
-      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong());
+      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong(), waiter.thread());
       PoolLedger.Grant grant = waiter.ledger.grant(waiter, slot);
       boolean wake;
       if (grant == PoolLedger.Grant.GRANTED) {

@@ -118,4 +118,9 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
       completion.run(); // a shut-down executor must not strand a slot
     }
   }
+
+  @Override
+  Thread thread() {
+    return null; // no thread waits, and the slot is commonly given back from another one
+  }
 }

@@ -4,6 +4,8 @@ import io.regulator.DropReason;
 import io.regulator.HostKey;
 import io.regulator.Slot;
 import java.time.Duration;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A slot as its host semaphore records it: in the host's intrusive list of held slots (in
@@ -15,14 +17,37 @@ import java.time.Duration;
  * that gives the slot back, and once anyone sees it released the host already has it back. A CAS
  * outside the lock would leave a window where the slot is marked released but still counted, and a
  * pool's close could return inside it.
+ *
+ * <p>The released flag and the holding thread share one field ({@code holder}), so the slot stays
+ * 40 bytes: the thread that took it with a blocking acquire or {@code tryAcquire} (null for an
+ * async acquire, whose slot is commonly released on another thread), then {@link #RELEASED}. The
+ * holding thread is read only to tell a certain self-deadlock ({@code FifoHostSemaphore}).
  */
 final class LedgerSlot implements Slot {
+  /** The {@code holder} of a slot given back. */
+  private static final Object RELEASED = new Object();
+
+  private static final VarHandle HOLDER;
+
+  static {
+    try {
+      HOLDER = MethodHandles.lookup().findVarHandle(LedgerSlot.class, "holder", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   final FifoHostSemaphore semaphore;
   final PoolLedger ledger;
   final long acquiredAt;
 
-  /** Written under {@code semaphore.lock}; volatile so that a repeated release needs no lock. */
-  volatile boolean released;
+  /**
+   * The holding thread, or null, until given back; then {@link #RELEASED}. Set plainly at
+   * construction (the slot is published by the host's lock or to its own thread), set to {@code
+   * RELEASED} under {@code semaphore.lock}; volatile so that a repeated release needs no lock.
+   */
+  @SuppressWarnings("unused") // through HOLDER
+  private volatile Object holder;
 
   @GuardedBy("semaphore.lock")
   LedgerSlot hostPrev;
@@ -30,10 +55,29 @@ final class LedgerSlot implements Slot {
   @GuardedBy("semaphore.lock")
   LedgerSlot hostNext;
 
-  LedgerSlot(FifoHostSemaphore semaphore, PoolLedger ledger, long acquiredAt) {
+  LedgerSlot(FifoHostSemaphore semaphore, PoolLedger ledger, long acquiredAt, Thread holder) {
     this.semaphore = semaphore;
     this.ledger = ledger;
     this.acquiredAt = acquiredAt;
+    HOLDER.set(this, holder); // plain: a volatile store here would cost a fence per acquire
+  }
+
+  /** Whether it was given back; once true, the host has it back. */
+  boolean released() {
+    return HOLDER.getVolatile(this) == RELEASED;
+  }
+
+  /** Marks it given back; under {@code semaphore.lock}, in the step that uncounts it. */
+  @GuardedBy("semaphore.lock")
+  void markReleased() {
+    HOLDER.setVolatile(this, RELEASED);
+  }
+
+  /** The thread that holds it, or null if it was taken asynchronously or was given back. */
+  @GuardedBy("semaphore.lock")
+  Thread holdingThread() {
+    Object current = HOLDER.get(this); // under the lock, which orders every write to it
+    return (current instanceof Thread) ? (Thread) current : null;
   }
 
   @Override
@@ -50,12 +94,12 @@ final class LedgerSlot implements Slot {
   public boolean release() {
     // A pool closing meanwhile either reclaimed it first (giveBack then returns false) or finds
     // it gone from the host's list; either way no close returns while it is counted.
-    return !released && semaphore.giveBack(this, true);
+    return !released() && semaphore.giveBack(this, true);
   }
 
   @Override
   public boolean isReleased() {
-    return released;
+    return released();
   }
 
   @Override

@@ -9,7 +9,8 @@ enum Outcome {
   CLOSED(RegulatorMeters.OUTCOME_CLOSED),
   OVERLOADED(RegulatorMeters.OUTCOME_OVERLOADED),
   CANCELLED(RegulatorMeters.OUTCOME_CANCELLED),
-  INTERRUPTED(RegulatorMeters.OUTCOME_INTERRUPTED);
+  INTERRUPTED(RegulatorMeters.OUTCOME_INTERRUPTED),
+  SELF_DEADLOCK(RegulatorMeters.OUTCOME_SELF_DEADLOCK);
 
   final String tag;
 

@@ -68,6 +68,11 @@ final class ParkingWaiter extends SlotWaiter {
   }
 
   @Override
+  Thread thread() {
+    return thread;
+  }
+
+  @Override
   void wake() {
     LockSupport.unpark(thread);
   }

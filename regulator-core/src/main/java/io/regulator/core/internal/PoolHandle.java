@@ -4,6 +4,7 @@ import io.regulator.HostKey;
 import io.regulator.HostOverloadedException;
 import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
+import io.regulator.SelfDeadlockException;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
 import java.lang.ref.Cleaner;
@@ -125,7 +126,7 @@ final class PoolHandle implements RegulatedPool {
     }
     FifoHostSemaphore semaphore = semaphore(key);
     try {
-      LedgerSlot slot = semaphore.tryTake(ledger);
+      LedgerSlot slot = semaphore.tryTake(ledger, null);
       if (slot != null) {
         return CompletableFuture.completedFuture(observer.acquired(slot, 0, null));
       }
@@ -176,7 +177,7 @@ final class PoolHandle implements RegulatedPool {
   /** Takes a free slot, or null; reports a pool closed under us. */
   private LedgerSlot tryTake(FifoHostSemaphore semaphore) {
     try {
-      return semaphore.tryTake(ledger);
+      return semaphore.tryTake(ledger, Thread.currentThread());
     } catch (PoolClosedException e) {
       observer.refused(semaphore.key, ledger, Outcome.CLOSED, 0);
       ledger.awaitReclaimed();
@@ -188,6 +189,8 @@ final class PoolHandle implements RegulatedPool {
   private void refused(HostKey key, RuntimeException e) {
     if (e instanceof HostOverloadedException) {
       observer.refused(key, ledger, Outcome.OVERLOADED, 0);
+    } else if (e instanceof SelfDeadlockException) {
+      observer.refused(key, ledger, Outcome.SELF_DEADLOCK, 0);
     } else if (e instanceof PoolClosedException) {
       observer.refused(key, ledger, Outcome.CLOSED, 0);
       ledger.awaitReclaimed();

@@ -99,6 +99,9 @@ abstract class SlotWaiter {
     return STATE.compareAndSet(this, WAITING, FAILED);
   }
 
+  /** The thread blocked in this wait, which will hold the slot; null for an async wait. */
+  abstract Thread thread();
+
   /** Tells the waiting party its outcome. Called with no lock held. */
   abstract void wake();
 }
