@@ -20,10 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.utility.JavaModule;
@@ -37,23 +39,31 @@ final class AgentRuntime {
 
   private AgentRuntime() {}
 
-  static void install(AgentConfig config, Instrumentation inst, long startedNanos) {
-    HostRegulator regulator = regulator(config);
-    Bridge.regulator = regulator;
+  /**
+   * Weaves first, then builds the regulator: at {@code premain} no client class and not even
+   * {@code HostRegulators} is loaded yet, so no loaded class needs retransforming (walking every
+   * loaded class is most of an agent's start-up time). Attached to a running JVM, loaded classes are
+   * retransformed. The woven code does nothing until {@link Bridge#hooks} is set, last.
+   */
+  static void install(AgentConfig config, Instrumentation inst, JarFile bootJar, long startedNanos,
+      boolean attached) {
     Bridge.acquireTimeout = config.acquireTimeout;
     Bridge.cleaner = Cleaner.create(task -> {
       Thread thread = new Thread(task, "regulator-agent-cleaner");
       thread.setDaemon(true);
       return thread;
     });
-    Bridge.hooks = new AgentHooks(config);
 
     ElementMatcher<ClassLoader> notOurs = loader -> !(loader instanceof HelperLoader);
     List<String> woven = new ArrayList<>();
     AgentBuilder agent = new AgentBuilder.Default()
         .disableClassFormatChanges()
-        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(attached ? AgentBuilder.RedefinitionStrategy.RETRANSFORMATION
+            : AgentBuilder.RedefinitionStrategy.DISABLED)
         .with(new Failures())
+        // The JDK finds no resource of a jar appended to the bootstrap class path: read it directly.
+        .with(new AgentBuilder.LocationStrategy.Compound(AgentBuilder.LocationStrategy.ForClassLoader.STRONG,
+            new AgentBuilder.LocationStrategy.Simple(new ClassFileLocator.ForJarFile(bootJar))))
         // The default also leaves the platform loader alone, which holds java.net.http.
         .ignore(nameStartsWith("net.bytebuddy.").or(nameStartsWith("io.regulator.agent."))
             .or(nameStartsWith("jdk.internal.reflect.")).or(isSynthetic()))
@@ -90,6 +100,9 @@ final class AgentRuntime {
           .transform(advice(ClientAdvice.ApplicationOkHttpWrap.class, isConstructor()));
     }
     agent.installOn(inst);
+    HostRegulator regulator = regulator(config);
+    Bridge.regulator = regulator;
+    Bridge.hooks = new AgentHooks(config);
 
     List<HostKey> limited = new ArrayList<>(config.limits.size());
     for (Map.Entry<String, Integer> limit : config.limits.entrySet()) {

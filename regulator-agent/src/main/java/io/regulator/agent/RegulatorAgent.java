@@ -31,15 +31,15 @@ public final class RegulatorAgent {
 
   /** Called before {@code main}. */
   public static void premain(String args, Instrumentation inst) {
-    start(args, inst);
+    start(args, inst, false);
   }
 
   /** Called when attached to a running JVM: clients built from then on are regulated. */
   public static void agentmain(String args, Instrumentation inst) {
-    start(args, inst);
+    start(args, inst, true);
   }
 
-  private static void start(String args, Instrumentation inst) {
+  private static void start(String args, Instrumentation inst, boolean attached) {
     if ("false".equalsIgnoreCase(System.getProperty(ENABLED, "true").trim())) {
       System.getLogger("io.regulator.agent").log(System.Logger.Level.INFO,
           "regulator-agent: off (-D" + ENABLED + "=false); no client is regulated");
@@ -47,8 +47,9 @@ public final class RegulatorAgent {
     }
     long started = System.nanoTime();
     AgentConfig config = AgentConfig.parse(args);
-    inst.appendToBootstrapClassLoaderSearch(bootstrapJar());
-    AgentRuntime.install(config, inst, started);
+    JarFile boot = bootstrapJar();
+    inst.appendToBootstrapClassLoaderSearch(boot);
+    AgentRuntime.install(config, inst, boot, started, attached);
   }
 
   /** A temporary jar of the classes the bootstrap class path is to get, copied from the agent's own. */
