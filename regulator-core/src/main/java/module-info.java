@@ -6,7 +6,7 @@
 module io.regulator.core {
   requires transitive io.regulator;
   // Static: Micrometer is needed only by a platform that passes a MeterRegistry to the builder.
-  requires static transitive micrometer.core;
+  requires static micrometer.core;
   // Static: slot waits become JFR events when the runtime has JFR; a runtime linked without it
   // still runs the regulator (SlotWaitRecorder checks).
   requires static jdk.jfr;

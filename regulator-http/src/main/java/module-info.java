@@ -8,8 +8,8 @@ module io.regulator.http {
   requires transitive io.regulator;
   requires transitive java.net.http;
   // Static: only the io.regulator.http.apache package needs them, and only when the application uses it.
-  requires static transitive org.apache.httpcomponents.client5.httpclient5;
-  requires static transitive org.apache.httpcomponents.core5.httpcore5;
+  requires static org.apache.httpcomponents.client5.httpclient5;
+  requires static org.apache.httpcomponents.core5.httpcore5;
 
   exports io.regulator.http;
   exports io.regulator.http.jdk;

@@ -42,7 +42,28 @@ public final class HostKey implements Comparable<HostKey>, Serializable {
   public static HostKey of(String host, int port) {
     Objects.requireNonNull(host, "host");
     requirePort(port);
-    return new HostKey(HostSyntax.normalize(host), port);
+    String normalized;
+    try {
+      normalized = HostSyntax.normalize(host);
+    } catch (IllegalArgumentException e) {
+      throw withPortHint(host, e);
+    }
+    return new HostKey(normalized, port);
+  }
+
+  /**
+   * "host:80" or "[::1]:80" fail as IPv6 literals; say what the caller most likely did instead
+   * (only on the failure path, so the normalization itself is untouched).
+   */
+  private static IllegalArgumentException withPortHint(String host, IllegalArgumentException e) {
+    int colon = host.indexOf(':');
+    boolean namePort = !host.startsWith("[") && colon >= 0 && colon == host.lastIndexOf(':');
+    boolean bracketPort = host.startsWith("[") && host.indexOf("]:") > 0;
+    if (!namePort && !bracketPort) {
+      return e;
+    }
+    return new IllegalArgumentException("invalid host \"" + host + "\": a port does not belong in the host;"
+        + " pass the host alone and the port as the second argument, or use HostKey.of(URI)", e);
   }
 
   /**

@@ -29,6 +29,7 @@ public interface HostRegulator extends AutoCloseable {
    * in-use falls under the new limit and revokes nothing already held.
    *
    * @throws IllegalArgumentException if {@code limit} is below 1
+   * @throws IllegalStateException if the regulator is closed, as {@link #newPool} does
    */
   void setLimit(HostKey key, int limit);
 

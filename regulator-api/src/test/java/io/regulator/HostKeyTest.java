@@ -59,6 +59,15 @@ class HostKeyTest {
     assertTrue(e.getMessage().contains("\"" + raw + "\""), e.getMessage());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"host:80", "api.partner.example:443", "10.0.0.1:8080", "[::1]:80", "host:"})
+  void hostWithAPort_isRefusedSayingThePortDoesNotBelongThere(String raw) {
+    // Failed before: "host:80" read as an IPv6 literal, 'IPv6 group "host" is not 1 to 4 hex digits'.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostKey.of(raw, 80));
+    assertEquals("invalid host \"" + raw + "\": a port does not belong in the host; pass the host alone and the"
+        + " port as the second argument, or use HostKey.of(URI)", e.getMessage());
+  }
+
   @Test
   void labelOf64Characters_isRefused() {
     assertThrows(IllegalArgumentException.class, () -> HostKey.of("a".repeat(64) + ".com", 80));

@@ -103,8 +103,10 @@ public final class HostRegulators {
 
     /**
      * Where the regulator's meters go (see {@link RegulatorMeters}); Micrometer is needed, and
-     * loaded, only when this is called.
+     * loaded, only when this is called. On the module path the application that calls this
+     * {@code requires micrometer.core} itself: this module requires it only statically.
      */
+    @SuppressWarnings("exports") // MeterRegistry's module is optional here, so not re-exported
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
       return this;

@@ -60,19 +60,26 @@ public final class Demo {
 
   /** Runs the demo; exits 0 on a pass, 1 on a fail, 2 on bad options. */
   public static void main(String[] args) throws Exception {
+    System.exit(launch(args, System.out, System.err, System.console() != null));
+  }
+
+  /**
+   * The command line: usage on {@code out} when asked for ({@code --help}, exit code 0), the
+   * problem and the usage on {@code err} for bad options (2), else the run (0 pass, 1 fail).
+   */
+  static int launch(String[] args, PrintStream out, PrintStream err, boolean redraw) throws Exception {
     DemoOptions options;
     try {
       options = DemoOptions.parse(args);
+    } catch (DemoOptions.HelpRequested help) {
+      out.println(DemoOptions.USAGE);
+      return 0;
     } catch (IllegalArgumentException e) {
-      if (!e.getMessage().isEmpty()) {
-        System.err.println(e.getMessage());
-      }
-      System.err.println(DemoOptions.USAGE);
-      System.exit(e.getMessage().isEmpty() ? 0 : 2);
-      return;
+      err.println(e.getMessage());
+      err.println(DemoOptions.USAGE);
+      return 2;
     }
-    boolean passed = new Demo(options, System.out, System.console() != null).run();
-    System.exit(passed ? 0 : 1);
+    return new Demo(options, out, redraw).run() ? 0 : 1;
   }
 
   /** Runs the demo and prints its table and verdict; returns whether it passed. */
@@ -104,6 +111,8 @@ public final class Demo {
           loads.size(), key, options.limit(), options.workers(), options.rate429() * 100,
           options.duration().toSeconds(),
           options.shutdown().equals("none") ? "" : "; pool '" + options.shutdown() + "' is shut down halfway");
+      out.println("  (cut: requests that failed because their pool was shut down under them; abandoned: requests whose"
+          + " client closed the connection before the server answered. Neither breaks the cap.)");
       long start = System.nanoTime();
       long end = start + options.duration().toNanos();
       long shutdownAt = start + options.duration().toNanos() / 2;
@@ -126,11 +135,16 @@ public final class Demo {
       for (Load load : loads) {
         load.stopping = true;
       }
+      // In-flight requests finish; a retry may still sit in its backoff of at most 2 s. A shut
+      // down async client drops the retries it had scheduled without a callback, so its loops
+      // are not waited for long: its requests were cut, and its slots came back when it closed.
+      // The table keeps ticking meanwhile, so the run does not look stuck while it drains.
+      long stopAt = System.nanoTime();
       for (Load load : loads) {
-        // In-flight requests finish; a retry may still sit in its backoff of at most 2 s. A shut
-        // down async client drops the retries it had scheduled without a callback, so its loops
-        // are not waited for: its requests were cut, and its slots came back when it closed.
-        load.awaitStopped(load.shutDown ? 1_000 : 10_000);
+        long deadline = stopAt + TimeUnit.MILLISECONDS.toNanos(load.shutDown ? 1_000 : 10_000);
+        while (!load.awaitStopped(TICK_MILLIS) && System.nanoTime() - deadline < 0) {
+          table(server, regulator, key, loads, start);
+        }
       }
       for (Load load : loads) {
         if (!load.shutDown) {
@@ -340,7 +354,8 @@ public final class Demo {
       why.add("no request succeeded");
     }
     out.printf(Locale.ROOT, "VERDICT: %s  highest concurrency %d of limit %d; in use %d after close (baseline %d)%s;"
-            + " requests ok %d, failed %d, cut by shutdown %d; server answered %d with 429, saw %d abandoned%s%n",
+            + " requests ok %d, failed %d, cut by shutdown %d; server answered %d with 429, saw %d abandoned"
+            + " (closed by their client before the answer)%s%n",
         pass ? "PASS" : "FAIL", highest, limit, inUse, baseline, slotsBack ? ", back to baseline" : "",
         ok, failed, cut, server.throttled(), server.abandoned(), why.isEmpty() ? "" : " -- " + String.join("; ", why));
     return pass;

@@ -24,14 +24,37 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
   static final String USAGE = String.join("\n",
       "usage: java -jar regulator-demo.jar [options]",
       "  --duration <seconds>   how long the pools send requests (default 12, at most 600)",
-      "  --limit <n>            connections per host across all pools (default 8)",
+      "  --limit <n>            connections per host across all pools (default 8, 1..10000)",
       "  --pools <list>         which pools run, of jdk,classic,async (default all three)",
       "  --rate-429 <0..1>      share of requests the server throttles with 429 (default 0.1)",
-      "  --workers <n>          concurrent requests per pool (default 12)",
-      "  --latency-ms <n>       the server's mean service time (default 20)",
-      "  --shutdown <pool>      the pool shut down halfway with requests in flight, or none (default classic)",
-      "exit code: 0 if the cap held and every slot came back, 1 if not, 2 on bad options");
+      "  --workers <n>          concurrent requests per pool (default 12, 1..1000)",
+      "  --latency-ms <n>       the server's mean service time (default 20, 1..10000)",
+      "  --shutdown <pool>      the pool shut down halfway with requests in flight, or none (default classic;",
+      "                         one of the --pools)",
+      "  --help                 this text",
+      "every option also takes the form --flag=value",
+      "exit code: 0 if the cap held and every slot came back, 1 if not, 2 on bad options",
+      "",
+      "in the output: 'cut' counts a pool's requests that failed because the pool was shut down under them;",
+      "'abandoned' counts the requests whose client closed the connection before the server answered",
+      "(the shut-down pool's requests in flight, or a client that timed out). Neither breaks the cap.");
 
+  /** Thrown by {@link #parse} for {@code --help} or {@code -h}: print {@link #USAGE} to stdout, exit 0. */
+  static final class HelpRequested extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HelpRequested() {
+      super("help requested", null, false, false);
+    }
+  }
+
+  private static final Set<String> FLAGS = Set.of(
+      "--duration", "--limit", "--pools", "--rate-429", "--workers", "--latency-ms", "--shutdown");
+
+  /**
+   * Reads {@code --flag value} and {@code --flag=value}; throws {@link HelpRequested} for {@code
+   * --help}, and IllegalArgumentException naming the flag and the value for anything else wrong.
+   */
   static DemoOptions parse(String[] args) {
     Duration duration = Duration.ofSeconds(12);
     int limit = 8;
@@ -40,28 +63,35 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
     int workers = 12;
     int latency = 20;
     String shutdown = "classic";
+    boolean shutdownGiven = false;
     for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (flag.equals("--help") || flag.equals("-h")) {
-        throw new IllegalArgumentException("");
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        throw new HelpRequested();
       }
-      if (i + 1 >= args.length) {
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument: '" + arg + "' (options are --flag value or --flag=value)");
+      }
+      int equals = arg.indexOf('=');
+      String flag = equals < 0 ? arg : arg.substring(0, equals);
+      if (!FLAGS.contains(flag)) {
+        throw new IllegalArgumentException("unknown option: " + flag);
+      }
+      String value;
+      if (equals >= 0) {
+        value = arg.substring(equals + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
         throw new IllegalArgumentException(flag + " needs a value");
       }
-      String value = args[++i];
       switch (flag) {
         case "--duration":
-          long seconds = parseLong(flag, value.endsWith("s") ? value.substring(0, value.length() - 1) : value);
-          if (seconds < 1 || seconds > 600) {
-            throw new IllegalArgumentException("--duration outside 1..600: " + value);
-          }
-          duration = Duration.ofSeconds(seconds);
+          duration = Duration.ofSeconds(
+              inRange(flag, value.endsWith("s") ? value.substring(0, value.length() - 1) : value, 1, 600));
           break;
         case "--limit":
-          limit = (int) parseLong(flag, value);
-          if (limit < 1) {
-            throw new IllegalArgumentException("--limit < 1: " + value);
-          }
+          limit = (int) inRange(flag, value, 1, 10_000);
           break;
         case "--pools":
           pools = new LinkedHashSet<>();
@@ -83,41 +113,45 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
           }
           break;
         case "--workers":
-          workers = (int) parseLong(flag, value);
-          if (workers < 1 || workers > 1000) {
-            throw new IllegalArgumentException("--workers outside 1..1000: " + value);
-          }
+          workers = (int) inRange(flag, value, 1, 1000);
           break;
         case "--latency-ms":
-          latency = (int) parseLong(flag, value);
-          if (latency < 1 || latency > 10_000) {
-            throw new IllegalArgumentException("--latency-ms outside 1..10000: " + value);
-          }
+          latency = (int) inRange(flag, value, 1, 10_000);
           break;
-        case "--shutdown":
+        default: // --shutdown
           shutdown = value.toLowerCase(Locale.ROOT);
+          shutdownGiven = true;
           if (!shutdown.equals("none") && !KINDS.contains(shutdown)) {
-            throw new IllegalArgumentException("--shutdown: unknown pool '" + value + "'");
+            throw new IllegalArgumentException("--shutdown: unknown pool '" + value + "', expected jdk, classic, async or none");
           }
           break;
-        default:
-          throw new IllegalArgumentException("unknown option: " + flag);
       }
     }
     if (pools.isEmpty()) {
       throw new IllegalArgumentException("--pools is empty");
     }
     if (!shutdown.equals("none") && !pools.contains(shutdown)) {
-      shutdown = "none";
+      if (shutdownGiven) {
+        // Asked for explicitly, a shutdown of a pool that does not run would silently test nothing.
+        throw new IllegalArgumentException("--shutdown " + shutdown + ": that pool does not run (--pools "
+            + String.join(",", pools) + ")");
+      }
+      shutdown = "none"; // the default pool to shut down is not running: nothing is shut down
     }
     return new DemoOptions(duration, limit, Set.copyOf(pools), rate429, workers, latency, shutdown);
   }
 
-  private static long parseLong(String flag, String value) {
+  /** Parses a whole number as a long and checks its range before anyone narrows it to an int. */
+  private static long inRange(String flag, String value, long min, long max) {
+    long parsed;
     try {
-      return Long.parseLong(value.trim());
+      parsed = Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + " is not a whole number: " + value);
     }
+    if (parsed < min || parsed > max) {
+      throw new IllegalArgumentException(flag + " outside " + min + ".." + max + ": " + value);
+    }
+    return parsed;
   }
 }

@@ -49,6 +49,7 @@ public final class SemaphoreRegistry implements HostRegulator {
   /** A regulator with these settings. */
   public SemaphoreRegistry(RegulatorSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    WaitPathWarmup.ensureLoaded(); // before any deadline of this JVM starts counting
     // Only meters care when a host leaves the table; without them the cache has no listener.
     this.table = new HostTable(
         settings, (settings.meterRegistry() == null) ? null : this::hostRemoved);
@@ -193,6 +194,10 @@ public final class SemaphoreRegistry implements HostRegulator {
     Objects.requireNonNull(key, "key");
     if (limit < 1) {
       throw new IllegalArgumentException("limit < 1: " + limit);
+    }
+    if (closed) {
+      // As newPool: a limit set on a closed regulator would be silently lost with it.
+      throw new IllegalStateException("regulator is closed; cannot set the limit of " + key + " to " + limit);
     }
     table.setLimit(key, limit);
   }

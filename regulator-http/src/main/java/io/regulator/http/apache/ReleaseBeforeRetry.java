@@ -27,9 +27,15 @@ public final class ReleaseBeforeRetry implements AsyncExecChainHandler {
   /** An element to add to a client's chain by hand; {@link #install} does it for you. */
   public ReleaseBeforeRetry() {}
 
-  /** Installs it in {@code builder}, before the retry element. Returns {@code builder}. */
+  /**
+   * Installs it in {@code builder}, before the retry element, and, first in the chain, an element
+   * that gives the slot back once the final response has been received in full, before the
+   * caller's future completes (without it the slot comes back just after, when HttpClient
+   * releases the connection). Returns {@code builder}.
+   */
   public static HttpAsyncClientBuilder install(HttpAsyncClientBuilder builder) {
-    return builder.addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, new ReleaseBeforeRetry());
+    return builder.addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, new ReleaseBeforeRetry())
+        .addExecInterceptorFirst(ReleaseOnFinalResponse.NAME, new ReleaseOnFinalResponse());
   }
 
   @Override

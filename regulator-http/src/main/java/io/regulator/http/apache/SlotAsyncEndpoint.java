@@ -12,9 +12,13 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * A leased asynchronous connection (or HTTP/2 stream lease) and the slot it holds until it is
- * released to the manager. Thread-safe as far as the wrapped endpoint is.
+ * released to the manager or, with {@link ReleaseBeforeRetry#install}, until the final response
+ * of its exchange has been received in full, whichever comes first. Thread-safe as far as the wrapped endpoint is.
  */
 final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
+  /** The context attribute naming the endpoint that runs the context's current exchange. */
+  static final String CONTEXT_ATTRIBUTE = "io.regulator.http.apache.endpoint";
+
   private final AsyncConnectionEndpoint inner;
   private final Slot slot;
 
@@ -37,6 +41,10 @@ final class SlotAsyncEndpoint extends AsyncConnectionEndpoint {
       AsyncClientExchangeHandler exchangeHandler,
       HandlerFactory<AsyncPushConsumer> pushHandlerFactory,
       HttpContext context) {
+    if (context != null) {
+      // The exchange's final response is seen only at the top of the client's chain; see ReleaseOnFinalResponse.
+      context.setAttribute(CONTEXT_ATTRIBUTE, this);
+    }
     inner.execute(id, exchangeHandler, pushHandlerFactory, context);
   }
 
