@@ -40,12 +40,13 @@ import org.apache.hc.core5.io.CloseMode;
  */
 public final class VendorSdk implements AutoCloseable {
   /** The clients this SDK builds, by the name {@link #fanOut} takes. */
-  public static final List<String> KINDS = List.of("jdk", "apache5", "apache5-async", "okhttp");
+  public static final List<String> KINDS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp");
 
   private final URI base;
   private final HttpClient jdk;
   private final CloseableHttpClient apache5;
   private final CloseableHttpAsyncClient apache5Async;
+  private final org.apache.http.impl.client.CloseableHttpClient apache4;
   private final OkHttpClient okhttp;
   private final ExecutorService callers = Executors.newCachedThreadPool();
 
@@ -62,6 +63,9 @@ public final class VendorSdk implements AutoCloseable {
             .setMaxConnPerRoute(maxPerPool).setMaxConnTotal(maxPerPool).build())
         .build();
     apache5Async.start();
+    // HttpClient 4.5 with the pool its builder makes itself (the AWS SDK v2 way, roughly).
+    this.apache4 = org.apache.http.impl.client.HttpClients.custom()
+        .setMaxConnPerRoute(maxPerPool).setMaxConnTotal(maxPerPool).build();
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequests(Math.max(64, maxPerPool));
     dispatcher.setMaxRequestsPerHost(maxPerPool);
@@ -74,6 +78,7 @@ public final class VendorSdk implements AutoCloseable {
       case "jdk": return jdk.getClass().getName();
       case "apache5": return apache5.getClass().getName();
       case "apache5-async": return apache5Async.getClass().getName();
+      case "apache4": return apache4.getClass().getName();
       case "okhttp": return okhttp.getClass().getName() + okhttp.interceptors();
       default: throw new IllegalArgumentException("kind: " + kind);
     }
@@ -109,6 +114,11 @@ public final class VendorSdk implements AutoCloseable {
       case "apache5-async":
         Future<SimpleHttpResponse> sent = apache5Async.execute(SimpleRequestBuilder.get(uri).build(), null);
         return callers.submit(() -> sent.get().getCode());
+      case "apache4":
+        return callers.submit(() -> apache4.execute(new org.apache.http.client.methods.HttpGet(uri), response -> {
+          org.apache.http.util.EntityUtils.consume(response.getEntity());
+          return response.getStatusLine().getStatusCode();
+        }));
       case "okhttp":
         CompletableFuture<Integer> done = new CompletableFuture<>();
         okhttp.newCall(new Request.Builder().url(uri.toString()).build()).enqueue(new Callback() {
@@ -139,6 +149,7 @@ public final class VendorSdk implements AutoCloseable {
     callers.shutdownNow();
     apache5.close(CloseMode.GRACEFUL);
     apache5Async.close(CloseMode.GRACEFUL);
+    apache4.close();
     okhttp.dispatcher().executorService().shutdown();
     okhttp.connectionPool().evictAll();
     if (jdk instanceof AutoCloseable) {

@@ -19,7 +19,8 @@ final class AgentHooks implements Bridge.Hooks {
   /** Frames of these packages are the client's or ours; the first frame of no other built the client. */
   private static final List<String> LIBRARY_FRAMES = List.of(
       "java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "okhttp3.", "okio.",
-      "org.apache.hc.", "io.regulator.agent.", "io.regulator.http.", "io.regulator.okhttp.");
+      "org.apache.hc.", "org.apache.http.", "io.regulator.agent.", "io.regulator.http.", "io.regulator.okhttp.",
+      "io.regulator.httpclient4.");
   private static final StackWalker WALKER = StackWalker.getInstance();
 
   private final AgentConfig config;
@@ -71,6 +72,16 @@ final class AgentHooks implements Bridge.Hooks {
     }
     return helper(builder.getClass(), "Apache5AsyncWrap")
         .apply(builder, manager, poolName("org.apache.hc.client5 HttpAsyncClient", site));
+  }
+
+  @Override
+  public Object apache4MainExec(Object builder, Object manager) {
+    String site = buildSite();
+    if (!regulates("apache4", site)) {
+      return manager;
+    }
+    return helper(builder.getClass(), "Apache4Wrap")
+        .apply(builder, manager, poolName("org.apache.http HttpClient 4.5", site));
   }
 
   @Override

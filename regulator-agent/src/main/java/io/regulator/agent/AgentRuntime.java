@@ -90,6 +90,12 @@ final class AgentRuntime {
           .type(named("org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder"))
           .transform(advice(ClientAdvice.Apache5AsyncBuild.class, named("build").and(takesNoArguments())));
     }
+    if (config.clients.contains("apache4")) {
+      woven.add("apache4 (HttpClientBuilder.createMainExec)");
+      agent = agent
+          .type(named("org.apache.http.impl.client.HttpClientBuilder"))
+          .transform(advice(ClientAdvice.Apache4MainExec.class, named("createMainExec").and(takesArguments(8))));
+    }
     if (config.clients.contains("okhttp")) {
       woven.add("okhttp (new OkHttpClient(Builder))");
       agent = agent

@@ -58,6 +58,21 @@ final class ClientAdvice {
     }
   }
 
+  /**
+   * HttpClient 4.5 {@code HttpClientBuilder.createMainExec(.., manager, ..)}: the exec chain, which
+   * leases and releases every connection, gets a regulated manager. {@code build()} computes its
+   * default manager in a local variable, so this is the one place that sees it.
+   */
+  static final class Apache4MainExec {
+    private Apache4MainExec() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void enter(@Advice.This Object builder,
+        @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object manager) {
+      manager = Bridge.apache4MainExec(builder, manager);
+    }
+  }
+
   /** The application's own {@code RegulatedHttpClient.builder(delegate, pool)} wraps the raw client, not the agent's. */
   static final class ApplicationJdkWrap {
     private ApplicationJdkWrap() {}

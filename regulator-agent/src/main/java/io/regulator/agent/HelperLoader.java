@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Defines the integration modules (regulator-http, regulator-okhttp) and the agent's hooks in a
+ * Defines the integration modules (regulator-http, regulator-okhttp, regulator-httpclient4) and the agent's hooks in a
  * class loader whose parent is the instrumented client's loader, so they link against that
  * client's classes, whichever loader holds them (the class path, a Spring Boot fat jar, a web
  * application). Child-first for those packages only: the agent's copies are used even where the
@@ -79,6 +79,7 @@ final class HelperLoader extends ClassLoader {
   private static boolean isOwn(String name) {
     return name.startsWith("io.regulator.http.")
         || name.startsWith("io.regulator.okhttp.")
+        || name.startsWith("io.regulator.httpclient4.")
         || name.startsWith("io.regulator.agent.hooks.");
   }
 }

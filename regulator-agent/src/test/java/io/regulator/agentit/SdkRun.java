@@ -80,6 +80,7 @@ public final class SdkRun {
     server.createContext("/", exchange -> {
       int now = IN_FLIGHT.incrementAndGet();
       MAX.accumulateAndGet(now, Math::max);
+      boolean counted = true;
       try {
         if (lookAtPools) {
           for (HostSnapshot host : HostRegulators.nodeWide().snapshot()) {
@@ -89,13 +90,19 @@ public final class SdkRun {
           }
         }
         hold();
+        // Uncounted before the response goes out: a client cannot have read it (and given its slot
+        // back) while the server still counts the request in flight.
+        IN_FLIGHT.decrementAndGet();
+        counted = false;
         byte[] body = "ok".getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
           out.write(body);
         }
       } finally {
-        IN_FLIGHT.decrementAndGet();
+        if (counted) {
+          IN_FLIGHT.decrementAndGet();
+        }
       }
     });
     server.start();

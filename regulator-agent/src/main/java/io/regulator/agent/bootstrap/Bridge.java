@@ -39,6 +39,9 @@ public final class Bridge {
     /** The connection manager an HttpClient 5 async builder is to build with ({@code manager} may be null). */
     Object apache5Async(Object builder, Object manager);
 
+    /** The connection manager an HttpClient 4.5 builder hands its main exec chain. */
+    Object apache4MainExec(Object builder, Object manager);
+
     /** The client the application's own {@code RegulatedHttpClient} is to wrap: the agent's unwrapped. */
     Object applicationWrapsJdk(Object delegate);
 
@@ -102,6 +105,19 @@ public final class Bridge {
       return h.apache5Async(builder, manager);
     } catch (Throwable t) {
       report(h, "apache5-async", t);
+      return manager;
+    }
+  }
+
+  public static Object apache4MainExec(Object builder, Object manager) {
+    Hooks h = hooks;
+    if (h == null || manager == null) {
+      return manager;
+    }
+    try {
+      return h.apache4MainExec(builder, manager);
+    } catch (Throwable t) {
+      report(h, "apache4", t);
       return manager;
     }
   }
