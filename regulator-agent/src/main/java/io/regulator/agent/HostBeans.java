@@ -17,7 +17,7 @@ import javax.management.ObjectName;
 /**
  * Registers a {@link HostView} for every host the regulator knows: those with a limit of their own
  * at start, then every host that shows up with slots in use or waiters, found by a scan once a
- * second on a daemon thread. Registered hosts stay (at most {@link #MAX_HOSTS}, so that a crawler
+ * second on a daemon thread. Everything runs on that thread (so {@code server} needs no guard). Registered hosts stay (at most {@link #MAX_HOSTS}, so that a crawler
  * cannot flood the MBean server).
  *
  * <p>Thread-safe.
@@ -27,7 +27,8 @@ final class HostBeans {
   private static final System.Logger LOG = System.getLogger("io.regulator.agent");
 
   private final HostRegulator regulator;
-  private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+  /** Created on the scan thread: the platform MBean server costs a few hundred ms to start. */
+  private MBeanServer server;
   /** Hosts registered; grows only, to MAX_HOSTS. */
   private final Set<HostKey> registered = ConcurrentHashMap.newKeySet();
 
@@ -40,14 +41,18 @@ final class HostBeans {
     return new ObjectName("io.regulator:type=Host,name=" + ObjectName.quote(key.toString()));
   }
 
+  /** Registers {@code configured} and then scans, all on a daemon thread, off the JVM's start-up path. */
   void start(Iterable<HostKey> configured) {
-    for (HostKey key : configured) {
-      register(key);
-    }
     ScheduledExecutorService scan = Executors.newSingleThreadScheduledExecutor(task -> {
       Thread thread = new Thread(task, "regulator-agent-jmx");
       thread.setDaemon(true);
       return thread;
+    });
+    scan.execute(() -> {
+      server = ManagementFactory.getPlatformMBeanServer();
+      for (HostKey key : configured) {
+        register(key);
+      }
     });
     scan.scheduleWithFixedDelay(this::scan, 1, 1, TimeUnit.SECONDS);
   }
