@@ -40,7 +40,7 @@ import org.apache.hc.core5.io.CloseMode;
  */
 public final class VendorSdk implements AutoCloseable {
   /** The clients this SDK builds, by the name {@link #fanOut} takes. */
-  public static final List<String> KINDS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp");
+  public static final List<String> KINDS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp", "jetty");
 
   private final URI base;
   private final HttpClient jdk;
@@ -48,6 +48,7 @@ public final class VendorSdk implements AutoCloseable {
   private final CloseableHttpAsyncClient apache5Async;
   private final org.apache.http.impl.client.CloseableHttpClient apache4;
   private final OkHttpClient okhttp;
+  private final org.eclipse.jetty.client.HttpClient jetty;
   private final ExecutorService callers = Executors.newCachedThreadPool();
 
   /** Builds the SDK's clients, each with {@code maxPerPool} connections per host. */
@@ -70,6 +71,13 @@ public final class VendorSdk implements AutoCloseable {
     dispatcher.setMaxRequests(Math.max(64, maxPerPool));
     dispatcher.setMaxRequestsPerHost(maxPerPool);
     this.okhttp = new OkHttpClient.Builder().dispatcher(dispatcher).build();
+    this.jetty = new org.eclipse.jetty.client.HttpClient();
+    jetty.setMaxConnectionsPerDestination(maxPerPool);
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("starting the Jetty client failed", e);
+    }
   }
 
   /** The class of the client {@code kind} this SDK holds; under the agent a regulated one for the JDK's. */
@@ -79,6 +87,7 @@ public final class VendorSdk implements AutoCloseable {
       case "apache5": return apache5.getClass().getName();
       case "apache5-async": return apache5Async.getClass().getName();
       case "apache4": return apache4.getClass().getName();
+      case "jetty": return jetty.getHttpClientTransport().getConnectionPoolFactory().getClass().getName();
       case "okhttp": return okhttp.getClass().getName() + okhttp.interceptors();
       default: throw new IllegalArgumentException("kind: " + kind);
     }
@@ -119,6 +128,8 @@ public final class VendorSdk implements AutoCloseable {
           org.apache.http.util.EntityUtils.consume(response.getEntity());
           return response.getStatusLine().getStatusCode();
         }));
+      case "jetty":
+        return callers.submit(() -> jetty.newRequest(uri).send().getStatus());
       case "okhttp":
         CompletableFuture<Integer> done = new CompletableFuture<>();
         okhttp.newCall(new Request.Builder().url(uri.toString()).build()).enqueue(new Callback() {
@@ -150,6 +161,11 @@ public final class VendorSdk implements AutoCloseable {
     apache5.close(CloseMode.GRACEFUL);
     apache5Async.close(CloseMode.GRACEFUL);
     apache4.close();
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      throw new IOException("stopping the Jetty client failed", e);
+    }
     okhttp.dispatcher().executorService().shutdown();
     okhttp.connectionPool().evictAll();
     if (jdk instanceof AutoCloseable) {

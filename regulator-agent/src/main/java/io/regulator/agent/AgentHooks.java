@@ -20,7 +20,7 @@ final class AgentHooks implements Bridge.Hooks {
   private static final List<String> LIBRARY_FRAMES = List.of(
       "java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "okhttp3.", "okio.",
       "org.apache.hc.", "org.apache.http.", "io.regulator.agent.", "io.regulator.http.", "io.regulator.okhttp.",
-      "io.regulator.httpclient4.");
+      "io.regulator.httpclient4.", "org.eclipse.jetty.", "io.regulator.jetty.");
   private static final StackWalker WALKER = StackWalker.getInstance();
 
   private final AgentConfig config;
@@ -82,6 +82,15 @@ final class AgentHooks implements Bridge.Hooks {
     }
     return helper(builder.getClass(), "Apache4Wrap")
         .apply(builder, manager, poolName("org.apache.http HttpClient 4.5", site));
+  }
+
+  @Override
+  public void jettyStarting(Object client) {
+    String site = buildSite();
+    if (!regulates("jetty", site)) {
+      return;
+    }
+    helper(client.getClass(), "JettyInstall").apply(client, null, poolName("org.eclipse.jetty.client.HttpClient", site));
   }
 
   @Override

@@ -105,6 +105,12 @@ final class AgentRuntime {
           .type(named("io.regulator.okhttp.RegulatedOkHttp$Builder"), notOurs)
           .transform(advice(ClientAdvice.ApplicationOkHttpWrap.class, isConstructor()));
     }
+    if (config.clients.contains("jetty")) {
+      woven.add("jetty (HttpClient.doStart)");
+      agent = agent
+          .type(named("org.eclipse.jetty.client.HttpClient"))
+          .transform(advice(ClientAdvice.JettyStart.class, named("doStart").and(takesNoArguments())));
+    }
     agent.installOn(inst);
     HostRegulator regulator = regulator(config);
     Bridge.regulator = regulator;

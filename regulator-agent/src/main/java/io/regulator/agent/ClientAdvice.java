@@ -73,6 +73,16 @@ final class ClientAdvice {
     }
   }
 
+  /** Jetty 12 {@code HttpClient.doStart()} first decorates the client's connection pools. */
+  static final class JettyStart {
+    private JettyStart() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void enter(@Advice.This Object client) {
+      Bridge.jettyStarting(client);
+    }
+  }
+
   /** The application's own {@code RegulatedHttpClient.builder(delegate, pool)} wraps the raw client, not the agent's. */
   static final class ApplicationJdkWrap {
     private ApplicationJdkWrap() {}

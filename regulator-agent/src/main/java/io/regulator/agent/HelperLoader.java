@@ -80,6 +80,7 @@ final class HelperLoader extends ClassLoader {
     return name.startsWith("io.regulator.http.")
         || name.startsWith("io.regulator.okhttp.")
         || name.startsWith("io.regulator.httpclient4.")
+        || name.startsWith("io.regulator.jetty.")
         || name.startsWith("io.regulator.agent.hooks.");
   }
 }

@@ -42,6 +42,9 @@ public final class Bridge {
     /** The connection manager an HttpClient 4.5 builder hands its main exec chain. */
     Object apache4MainExec(Object builder, Object manager);
 
+    /** Installs the regulated pool factory in a Jetty {@code HttpClient} that is starting. */
+    void jettyStarting(Object client);
+
     /** The client the application's own {@code RegulatedHttpClient} is to wrap: the agent's unwrapped. */
     Object applicationWrapsJdk(Object delegate);
 
@@ -119,6 +122,18 @@ public final class Bridge {
     } catch (Throwable t) {
       report(h, "apache4", t);
       return manager;
+    }
+  }
+
+  public static void jettyStarting(Object client) {
+    Hooks h = hooks;
+    if (h == null || client == null) {
+      return;
+    }
+    try {
+      h.jettyStarting(client);
+    } catch (Throwable t) {
+      report(h, "jetty", t);
     }
   }
 
