@@ -52,7 +52,9 @@ class FirstTimedAcquireTest {
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build();
         RegulatedPool holder = regulator.newPool("holder");
         RegulatedPool waiter = regulator.newPool("waiter");
-        Slot held = holder.acquire(key)) {
+        // Held asynchronously, as by another caller: the waiter's thread holds nothing, so its
+        // acquire waits (a slot this thread held would make it a self-deadlock, refused at once).
+        Slot held = holder.acquireAsync(key, Duration.ZERO).join()) {
       long before = classes.getTotalLoadedClassCount();
       long start = System.nanoTime();
       long waited;

@@ -27,7 +27,10 @@ final class WaitPathWarmup {
     HostKey key = HostKey.of("warm-up.invalid", 1);
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build();
         RegulatedPool pool = regulator.newPool(POOL)) {
-      Slot held = pool.acquire(key);
+      // Held asynchronously: a slot taken that way names no holding thread, so the timed acquire
+      // below waits and times out instead of being refused at once as a self-deadlock. A free
+      // slot completes the future on this thread; no executor thread starts.
+      Slot held = pool.acquireAsync(key, Duration.ZERO).join();
       try {
         pool.acquire(key, Duration.ofNanos(1)).close(); // times out: the one slot is held
       } finally {
