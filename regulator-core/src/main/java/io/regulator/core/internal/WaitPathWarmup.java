@@ -27,11 +27,17 @@ final class WaitPathWarmup {
     HostKey key = HostKey.of("warm-up.invalid", 1);
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build();
         RegulatedPool pool = regulator.newPool(POOL)) {
-      Slot held = pool.acquire(key);
+      // The one slot is taken on a thread of its own: a thread that holds every slot of a host
+      // and asks for another is refused at once as a self-deadlock, before it waits.
+      // Not a lambda: that would be a method of this class, which the other thread could not run
+      // before this initializer ends.
+      Holder holder = new Holder(pool, key);
+      holder.start();
+      holder.join();
       try {
         pool.acquire(key, Duration.ofNanos(1)).close(); // times out: the one slot is held
       } finally {
-        held.close();
+        holder.held.close();
       }
     } catch (SlotTimeoutException expected) {
       // the path being warmed
@@ -41,6 +47,24 @@ final class WaitPathWarmup {
   }
 
   private WaitPathWarmup() {}
+
+  /** Takes the warm-up host's one slot on a thread of its own. */
+  private static final class Holder extends Thread {
+    private final RegulatedPool pool;
+    private final HostKey key;
+    volatile Slot held;
+
+    Holder(RegulatedPool pool, HostKey key) {
+      super(POOL);
+      this.pool = pool;
+      this.key = key;
+    }
+
+    @Override
+    public void run() {
+      held = pool.tryAcquire(key).orElseThrow();
+    }
+  }
 
   /** Loads the wait and time-out paths, the first time only. */
   static void ensureLoaded() {
