@@ -565,12 +565,13 @@ public final class Demo {
       }
     }
     Map<String, Integer> byPool = (host == null) ? Map.of() : host.inUseByPool();
+    long overCapacity = server.overCapacity(); // before throttled(), which it never exceeds
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "t=%5.1fs  host %s  limit %s  in use %d  waiting %d  server: in progress %d,"
             + " highest %d, 429s %d%s",
         (System.nanoTime() - start) / 1e9, key, limitText(regulator.limit(key)), regulator.inUse(key),
         regulator.waiting(key), server.inProgress(), server.maxInProgress(), server.throttled(),
-        adaptive() ? String.format(Locale.ROOT, " (%d over capacity %d)", server.overCapacity(), server.capacity())
+        adaptive() ? String.format(Locale.ROOT, " (%d over capacity %d)", overCapacity, server.capacity())
             : ""));
     lines.add(String.format(Locale.ROOT, "  %-8s %7s %8s %7s %6s  %s", "pool", "in use", "ok", "failed", "cut",
         "state"));

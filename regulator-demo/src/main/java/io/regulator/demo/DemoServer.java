@@ -66,6 +66,7 @@ final class DemoServer implements AutoCloseable {
     boolean inRequest;
     long dueNanos;
     int status;
+    boolean overCapacity;
     long sequence;
 
     Connection(SocketChannel channel) {
@@ -248,12 +249,8 @@ final class DemoServer implements AutoCloseable {
     c.sequence = requests.incrementAndGet();
     ThreadLocalRandom random = ThreadLocalRandom.current();
     int cap = capacity;
-    if (cap > 0 && before >= cap) {
-      overCapacity.incrementAndGet();
-      c.status = 429;
-    } else {
-      c.status = (random.nextDouble() < rate429) ? 429 : 200;
-    }
+    c.overCapacity = cap > 0 && before >= cap;
+    c.status = (c.overCapacity || random.nextDouble() < rate429) ? 429 : 200;
     c.dueNanos = System.nanoTime() + random.nextLong(latencyMillis / 2 * 1_000_000L, latencyMillis * 3 / 2 * 1_000_000L + 1);
     due.add(c);
   }
@@ -281,6 +278,9 @@ final class DemoServer implements AutoCloseable {
       String head;
       if (c.status == 429) {
         throttled.incrementAndGet();
+        if (c.overCapacity) {
+          overCapacity.incrementAndGet(); // after throttled: read first, it never exceeds throttled
+        }
         body = "slow down\n";
         // Both Retry-After forms, alternately: one second as delta-seconds or as an HTTP-date.
         String retryAfter = (c.sequence % 2 == 0) ? "1"
