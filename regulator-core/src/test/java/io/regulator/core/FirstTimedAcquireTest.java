@@ -52,8 +52,9 @@ class FirstTimedAcquireTest {
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build();
         RegulatedPool holder = regulator.newPool("holder");
         RegulatedPool waiter = regulator.newPool("waiter");
-        // On a thread of its own: a thread holding every slot is refused at once as a self-deadlock.
-        Slot held = takenOnAnotherThread(holder, key)) {
+        // Held asynchronously, as by another caller: the waiter's thread holds nothing, so its
+        // acquire waits (a slot this thread held would make it a self-deadlock, refused at once).
+        Slot held = holder.acquireAsync(key, Duration.ZERO).join()) {
       long before = classes.getTotalLoadedClassCount();
       long start = System.nanoTime();
       long waited;
@@ -70,13 +71,5 @@ class FirstTimedAcquireTest {
       System.out.println("classes loaded while waiting: " + loaded + "; gave up after "
           + TimeUnit.NANOSECONDS.toMillis(waited) + " ms of 50");
     }
-  }
-
-  private static Slot takenOnAnotherThread(RegulatedPool pool, HostKey key) throws InterruptedException {
-    Slot[] taken = new Slot[1];
-    Thread thread = new Thread(() -> taken[0] = pool.tryAcquire(key).orElseThrow());
-    thread.start();
-    thread.join();
-    return taken[0];
   }
 }

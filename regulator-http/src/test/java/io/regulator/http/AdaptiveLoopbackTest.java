@@ -30,7 +30,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 16 on loopback: two JDK clients (two pools of one regulator) hammer a real server whose
  * capacity halves mid-run. With an adaptive limit the share of 429s falls back under 5% within a
- * bounded time; the control, the same run with the fixed limit, keeps answering 429 to about half of its requests (asserted above 25%).
+ * bounded time; the control, the same run with the fixed limit, keeps answering 429 to about half of
+ * its requests on a quiet machine (58-60% seen), and is asserted to stay above the 5% that the
+ * adaptive run must fall under (on a machine loaded to twenty runnable threads a core, the clients
+ * keep fewer requests in flight and 6% was seen).
  *
  * <p>The server spends 20 ms on each request (a parked handler thread: the service time of the
  * synthetic load, not a way to order events) and answers 429 to each that arrived while it was
@@ -173,6 +176,7 @@ class AdaptiveLoopbackTest {
     List<Answer> answers = run(regulator, 500 * MS, 2500 * MS);
     double settled = share429(answers, 1500 * MS, 2500 * MS);
     System.out.printf("fixed limit: 429 share 1-2 s after the halving %.2f%%%n", 100 * settled);
-    assertTrue(settled > 0.25, "without adaptation the host keeps refusing: " + settled);
+    assertTrue(settled > 0.05, "without adaptation the host keeps refusing: " + settled);
+    assertEquals(CAPACITY, regulator.limit(server.key()), "a fixed limit does not move");
   }
 }

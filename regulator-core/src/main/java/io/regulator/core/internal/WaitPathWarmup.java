@@ -27,17 +27,14 @@ final class WaitPathWarmup {
     HostKey key = HostKey.of("warm-up.invalid", 1);
     try (HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build();
         RegulatedPool pool = regulator.newPool(POOL)) {
-      // The one slot is taken on a thread of its own: a thread that holds every slot of a host
-      // and asks for another is refused at once as a self-deadlock, before it waits.
-      // Not a lambda: that would be a method of this class, which the other thread could not run
-      // before this initializer ends.
-      Holder holder = new Holder(pool, key);
-      holder.start();
-      holder.join();
+      // Held asynchronously: a slot taken that way names no holding thread, so the timed acquire
+      // below waits and times out instead of being refused at once as a self-deadlock. A free
+      // slot completes the future on this thread; no executor thread starts.
+      Slot held = pool.acquireAsync(key, Duration.ZERO).join();
       try {
         pool.acquire(key, Duration.ofNanos(1)).close(); // times out: the one slot is held
       } finally {
-        holder.held.close();
+        held.close();
       }
     } catch (SlotTimeoutException expected) {
       // the path being warmed
@@ -47,24 +44,6 @@ final class WaitPathWarmup {
   }
 
   private WaitPathWarmup() {}
-
-  /** Takes the warm-up host's one slot on a thread of its own. */
-  private static final class Holder extends Thread {
-    private final RegulatedPool pool;
-    private final HostKey key;
-    volatile Slot held;
-
-    Holder(RegulatedPool pool, HostKey key) {
-      super(POOL);
-      this.pool = pool;
-      this.key = key;
-    }
-
-    @Override
-    public void run() {
-      held = pool.tryAcquire(key).orElseThrow();
-    }
-  }
 
   /** Loads the wait and time-out paths, the first time only. */
   static void ensureLoaded() {
