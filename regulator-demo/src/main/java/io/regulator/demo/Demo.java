@@ -3,6 +3,9 @@ package io.regulator.demo;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.HostSnapshot;
+import io.regulator.LimitChangeReason;
+import io.regulator.RegulatorListener;
+import io.regulator.core.AdaptiveLimit;
 import io.regulator.core.HostRegulators;
 import io.regulator.http.RetryPolicy;
 import io.regulator.http.apache.RegulatedAsyncConnections;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
@@ -51,14 +55,26 @@ import org.apache.hc.core5.util.Timeout;
  * requests in progress and throttles some with 429. One pool is shut down halfway with requests in
  * flight. A live table every half second, then a verdict; the exit code is 1 if the server ever saw
  * more requests in progress than the limit or the slots did not all come back.
+ *
+ * <p>With {@code --capacity} the server refuses with 429 above a capacity and the host's limit is
+ * adaptive (AIMD, between 1 and the configured limit); {@code --halve-capacity} halves the
+ * capacity at the midpoint, and the limit column comes down after it.
  */
 public final class Demo {
   private static final int TICK_MILLIS = 500;
+  /** Short enough that a halved capacity shows in the limit within a few ticks. */
+  private static final Duration ADAPTIVE_WINDOW = Duration.ofMillis(250);
 
   private final DemoOptions options;
   private final PrintStream out;
   private final boolean redraw;
   private int lastTableLines;
+  /** The demo host's adaptive limit: the highest and lowest it was set to, and how often it moved. */
+  private final AtomicInteger highestLimit = new AtomicInteger();
+  private final AtomicInteger lowestLimit = new AtomicInteger();
+  private final AtomicInteger limitChanges = new AtomicInteger();
+  private volatile HostKey demoKey;
+  private String halvedAt = "";
 
   private Demo(DemoOptions options, PrintStream out, boolean redraw) {
     this.options = options;
@@ -100,13 +116,29 @@ public final class Demo {
   }
 
   private boolean run() throws Exception {
-    try (DemoServer server = new DemoServer(options.rate429(), options.latencyMillis());
-        HostRegulator regulator = HostRegulators.builder()
-            .defaultLimit(options.limit())
-            .acquireTimeout(Duration.ofSeconds(10))
-            .build()) {
+    highestLimit.set(options.limit());
+    lowestLimit.set(options.limit());
+    HostRegulators.Builder builder = HostRegulators.builder()
+        .defaultLimit(options.limit())
+        .acquireTimeout(Duration.ofSeconds(10));
+    if (adaptive()) {
+      builder.adaptiveLimits(AdaptiveLimit.aimd().window(ADAPTIVE_WINDOW).build())
+          .listener(new RegulatorListener() {
+            @Override
+            public void limitChanged(HostKey changed, int previous, int limit, LimitChangeReason reason) {
+              if (changed.equals(demoKey)) {
+                highestLimit.accumulateAndGet(limit, Math::max);
+                lowestLimit.accumulateAndGet(limit, Math::min);
+                limitChanges.incrementAndGet();
+              }
+            }
+          });
+    }
+    try (DemoServer server = new DemoServer(options.rate429(), options.latencyMillis(), options.capacity());
+        HostRegulator regulator = builder.build()) {
       URI uri = URI.create("http://127.0.0.1:" + server.port() + "/");
       HostKey key = HostKey.of(uri);
+      demoKey = key;
       int baseline = regulator.inUse(key);
       // Retry-After from the server asks for 1 to 2 s; the cap keeps a run inside its time.
       RetryPolicy retry = RetryPolicy.builder().maxAttempts(4).baseDelay(Duration.ofMillis(50))
@@ -123,6 +155,12 @@ public final class Demo {
           loads.size(), key, options.limit(), options.workers(), options.rate429() * 100,
           options.duration().toSeconds(),
           options.shutdown().equals("none") ? "" : "; pool '" + options.shutdown() + "' is shut down halfway");
+      if (adaptive()) {
+        out.printf(Locale.ROOT, "  server capacity %d (429 with Retry-After above it)%s; the host's limit adapts"
+                + " (AIMD, %d ms windows, 1..%d)%n", options.capacity(),
+            options.halveCapacity() ? ", halved to " + halved() + " halfway" : "", ADAPTIVE_WINDOW.toMillis(),
+            options.limit());
+      }
       out.println("  (cut: requests that failed because their pool was shut down under them; abandoned: requests whose"
           + " client closed the connection before the server answered. Neither breaks the cap.)");
       long start = System.nanoTime();
@@ -132,8 +170,14 @@ public final class Demo {
         load.start(options.workers());
       }
       boolean shutdownDone = options.shutdown().equals("none");
+      boolean halvingDone = !options.halveCapacity();
       while (System.nanoTime() < end) {
         TimeUnit.MILLISECONDS.sleep(TICK_MILLIS);
+        if (!halvingDone && System.nanoTime() >= shutdownAt) {
+          halvingDone = true;
+          server.setCapacity(halved());
+          halvedAt = String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9);
+        }
         if (!shutdownDone && System.nanoTime() >= shutdownAt) {
           shutdownDone = true;
           for (Load load : loads) {
@@ -166,6 +210,19 @@ public final class Demo {
       table(server, regulator, key, loads, start);
       return verdict(server, regulator, key, baseline, loads);
     }
+  }
+
+  private boolean adaptive() {
+    return options.capacity() > 0;
+  }
+
+  private int halved() {
+    return Math.max(1, options.capacity() / 2);
+  }
+
+  /** {@code 8} while the limit is where it was configured, {@code 8 -> 5} once it moved. */
+  private String limitText(int limit) {
+    return limit == options.limit() ? Integer.toString(limit) : options.limit() + " -> " + limit;
   }
 
   private Load load(String kind, HostRegulator regulator, URI uri, RetryPolicy retry) {
@@ -508,11 +565,14 @@ public final class Demo {
       }
     }
     Map<String, Integer> byPool = (host == null) ? Map.of() : host.inUseByPool();
+    long overCapacity = server.overCapacity(); // before throttled(), which it never exceeds
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "t=%5.1fs  host %s  limit %d  in use %d  waiting %d  server: in progress %d,"
-            + " highest %d, 429s %d",
-        (System.nanoTime() - start) / 1e9, key, regulator.limit(key), regulator.inUse(key), regulator.waiting(key),
-        server.inProgress(), server.maxInProgress(), server.throttled()));
+    lines.add(String.format(Locale.ROOT, "t=%5.1fs  host %s  limit %s  in use %d  waiting %d  server: in progress %d,"
+            + " highest %d, 429s %d%s",
+        (System.nanoTime() - start) / 1e9, key, limitText(regulator.limit(key)), regulator.inUse(key),
+        regulator.waiting(key), server.inProgress(), server.maxInProgress(), server.throttled(),
+        adaptive() ? String.format(Locale.ROOT, " (%d over capacity %d)", overCapacity, server.capacity())
+            : ""));
     lines.add(String.format(Locale.ROOT, "  %-8s %7s %8s %7s %6s  %s", "pool", "in use", "ok", "failed", "cut",
         "state"));
     for (Load load : loads) {
@@ -542,7 +602,9 @@ public final class Demo {
       cut += load.cut.get();
     }
     int highest = server.maxInProgress();
-    int limit = regulator.limit(key);
+    // The limit in force: an adaptive limit that came down revokes no slot held, so the server may
+    // still see the requests the higher limit let in; the cap is the highest limit ever in force.
+    int limit = highestLimit.get();
     int inUse = regulator.inUse(key);
     int waiting = regulator.waiting(key);
     boolean capHeld = highest <= limit;
@@ -561,9 +623,23 @@ public final class Demo {
     }
     out.printf(Locale.ROOT, "VERDICT: %s  highest concurrency %d of limit %d; in use %d after close (baseline %d)%s;"
             + " requests ok %d, failed %d, cut by shutdown %d; server answered %d with 429, saw %d abandoned"
-            + " (closed by their client before the answer)%s%n",
+            + " (closed by their client before the answer)%s%s%n",
         pass ? "PASS" : "FAIL", highest, limit, inUse, baseline, slotsBack ? ", back to baseline" : "",
-        ok, failed, cut, server.throttled(), server.abandoned(), why.isEmpty() ? "" : " -- " + String.join("; ", why));
+        ok, failed, cut, server.throttled(), server.abandoned(), adaptive() ? adaptiveVerdict(server, regulator, key) : "",
+        why.isEmpty() ? "" : " -- " + String.join("; ", why));
     return pass;
+  }
+
+  private String adaptiveVerdict(DemoServer server, HostRegulator regulator, HostKey key) {
+    int lowest = lowestLimit.get();
+    String moved = lowest < options.limit()
+        ? String.format(Locale.ROOT, "limit %d -> %d at its lowest, %d at the end (%d changes)", options.limit(),
+            lowest, regulator.limit(key), limitChanges.get())
+        : String.format(Locale.ROOT, "limit stayed at %d", options.limit());
+    String capacity = options.halveCapacity()
+        ? String.format(Locale.ROOT, "server capacity %d -> %d at t=%ss", options.capacity(), halved(), halvedAt)
+        : String.format(Locale.ROOT, "server capacity %d", options.capacity());
+    return String.format(Locale.ROOT, "; adaptive %s; %s, %d answered 429 over capacity", moved, capacity,
+        server.overCapacity());
   }
 }

@@ -16,9 +16,11 @@ import java.util.Set;
  * @param workers concurrent requests each pool keeps going
  * @param latencyMillis the server's mean service time
  * @param shutdown the pool shut down halfway, or {@code none}
+ * @param capacity the server's capacity (429 above it, and adaptive limits on), or 0 for none
+ * @param halveCapacity whether the capacity halves at the midpoint
  */
 record DemoOptions(Duration duration, int limit, Set<String> pools, double rate429, int workers,
-    int latencyMillis, String shutdown) {
+    int latencyMillis, String shutdown, int capacity, boolean halveCapacity) {
   static final List<String> KINDS =
       List.of("jdk", "classic", "async", "apache4", "okhttp", "reactor", "jetty");
 
@@ -33,8 +35,13 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
       "  --latency-ms <n>       the server's mean service time (default 20, 1..10000)",
       "  --shutdown <pool>      the pool shut down halfway with requests in flight, or none (default classic;",
       "                         one of the --pools)",
+      "  --capacity <n>         the server answers 429 with Retry-After above n requests in progress, and the",
+      "                         host's limit adapts (AIMD, 1..--limit); the random 429s default to 0 (default off,",
+      "                         1..10000)",
+      "  --halve-capacity       the server's capacity halves at the midpoint: watch the limit column come down",
+      "                         (needs --capacity)",
       "  --help                 this text",
-      "every option also takes the form --flag=value",
+      "every option with a value also takes the form --flag=value",
       "exit code: 0 if the cap held and every slot came back, 1 if not, 2 on bad options",
       "",
       "in the output: 'cut' counts a pool's requests that failed because the pool was shut down under them;",
@@ -51,7 +58,8 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
   }
 
   private static final Set<String> FLAGS = Set.of(
-      "--duration", "--limit", "--pools", "--rate-429", "--workers", "--latency-ms", "--shutdown");
+      "--duration", "--limit", "--pools", "--rate-429", "--workers", "--latency-ms", "--shutdown",
+      "--capacity", "--halve-capacity");
 
   /**
    * Reads {@code --flag value} and {@code --flag=value}; throws {@link HelpRequested} for {@code
@@ -66,6 +74,9 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
     int latency = 20;
     String shutdown = "classic";
     boolean shutdownGiven = false;
+    boolean rateGiven = false;
+    int capacity = 0;
+    boolean halveCapacity = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
@@ -78,6 +89,13 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
       String flag = equals < 0 ? arg : arg.substring(0, equals);
       if (!FLAGS.contains(flag)) {
         throw new IllegalArgumentException("unknown option: " + flag);
+      }
+      if (flag.equals("--halve-capacity")) {
+        if (equals >= 0) {
+          throw new IllegalArgumentException("--halve-capacity takes no value: " + arg.substring(equals + 1));
+        }
+        halveCapacity = true;
+        continue;
       }
       String value;
       if (equals >= 0) {
@@ -107,6 +125,7 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
         case "--rate-429":
           try {
             rate429 = Double.parseDouble(value);
+            rateGiven = true;
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--rate-429 is not a number: " + value);
           }
@@ -119,6 +138,9 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
           break;
         case "--latency-ms":
           latency = (int) inRange(flag, value, 1, 10_000);
+          break;
+        case "--capacity":
+          capacity = (int) inRange(flag, value, 1, 10_000);
           break;
         default: // --shutdown
           shutdown = value.toLowerCase(Locale.ROOT);
@@ -140,7 +162,14 @@ record DemoOptions(Duration duration, int limit, Set<String> pools, double rate4
       }
       shutdown = "none"; // the default pool to shut down is not running: nothing is shut down
     }
-    return new DemoOptions(duration, limit, Set.copyOf(pools), rate429, workers, latency, shutdown);
+    if (halveCapacity && capacity == 0) {
+      throw new IllegalArgumentException("--halve-capacity needs --capacity <n>: there is no capacity to halve");
+    }
+    if (capacity > 0 && !rateGiven) {
+      rate429 = 0; // the capacity's 429s alone, so the limit moves with the capacity and nothing else
+    }
+    return new DemoOptions(duration, limit, Set.copyOf(pools), rate429, workers, latency, shutdown, capacity,
+        halveCapacity);
   }
 
   /** Parses a whole number as a long and checks its range before anyone narrows it to an int. */

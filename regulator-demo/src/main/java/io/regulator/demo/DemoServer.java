@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * always counted first.
  *
  * <p>Answers 200, or 429 with {@code Retry-After} at the configured rate, after a random service
- * time. Thread-safe to read; its state is the selector thread's.
+ * time. With a capacity, a request that arrives while the server already has that many in
+ * progress is answered 429 with {@code Retry-After} too, after the same service time (a refusal
+ * holds its connection as long as an answer, as a busy server's does); it counts in progress like
+ * any other. Thread-safe to read; its state is the selector thread's.
  */
 final class DemoServer implements AutoCloseable {
   private static final String RETRY_AFTER_DATE_FORMAT = "EEE, dd MMM yyyy HH:mm:ss 'GMT'";
@@ -40,12 +43,15 @@ final class DemoServer implements AutoCloseable {
   private final double rate429;
   private final int latencyMillis;
   private volatile boolean running = true;
+  /** Requests in progress above which a new one is refused with 429; 0 for no capacity. */
+  private volatile int capacity;
 
   private final AtomicInteger inProgress = new AtomicInteger();
   private final AtomicInteger maxInProgress = new AtomicInteger();
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong throttled = new AtomicLong();
   private final AtomicLong abandoned = new AtomicLong();
+  private final AtomicLong overCapacity = new AtomicLong();
 
   // Selector thread only.
   private final Set<Connection> busy = new HashSet<>();
@@ -60,6 +66,7 @@ final class DemoServer implements AutoCloseable {
     boolean inRequest;
     long dueNanos;
     int status;
+    boolean overCapacity;
     long sequence;
 
     Connection(SocketChannel channel) {
@@ -68,6 +75,14 @@ final class DemoServer implements AutoCloseable {
   }
 
   DemoServer(double rate429, int latencyMillis) throws IOException {
+    this(rate429, latencyMillis, 0);
+  }
+
+  DemoServer(double rate429, int latencyMillis, int capacity) throws IOException {
+    if (capacity < 0) {
+      throw new IllegalArgumentException("capacity < 0: " + capacity);
+    }
+    this.capacity = capacity;
     this.rate429 = rate429;
     this.latencyMillis = latencyMillis;
     selector = Selector.open();
@@ -98,6 +113,23 @@ final class DemoServer implements AutoCloseable {
 
   long throttled() {
     return throttled.get();
+  }
+
+  int capacity() {
+    return capacity;
+  }
+
+  /** Changes the capacity for the requests that arrive from now on; 0 for none. */
+  void setCapacity(int capacity) {
+    if (capacity < 0) {
+      throw new IllegalArgumentException("capacity < 0: " + capacity);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Requests answered 429 because the server was at its capacity (part of {@link #throttled}). */
+  long overCapacity() {
+    return overCapacity.get();
   }
 
   /** Requests whose client closed the connection before the response. */
@@ -212,10 +244,13 @@ final class DemoServer implements AutoCloseable {
     }
     c.inRequest = true;
     busy.add(c);
-    maxInProgress.accumulateAndGet(inProgress.incrementAndGet(), Math::max);
+    int before = inProgress.getAndIncrement();
+    maxInProgress.accumulateAndGet(before + 1, Math::max);
     c.sequence = requests.incrementAndGet();
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    c.status = (random.nextDouble() < rate429) ? 429 : 200;
+    int cap = capacity;
+    c.overCapacity = cap > 0 && before >= cap;
+    c.status = (c.overCapacity || random.nextDouble() < rate429) ? 429 : 200;
     c.dueNanos = System.nanoTime() + random.nextLong(latencyMillis / 2 * 1_000_000L, latencyMillis * 3 / 2 * 1_000_000L + 1);
     due.add(c);
   }
@@ -243,6 +278,9 @@ final class DemoServer implements AutoCloseable {
       String head;
       if (c.status == 429) {
         throttled.incrementAndGet();
+        if (c.overCapacity) {
+          overCapacity.incrementAndGet(); // after throttled: read first, it never exceeds throttled
+        }
         body = "slow down\n";
         // Both Retry-After forms, alternately: one second as delta-seconds or as an HTTP-date.
         String retryAfter = (c.sequence % 2 == 0) ? "1"

@@ -1,6 +1,7 @@
 package io.regulator.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,6 +137,74 @@ class DemoTest {
     }
     assertTrue(previous >= 2, output);
     assertTrue(widest <= 1.5, "the table paused for " + widest + " s:\n" + output);
+  }
+
+  @Test
+  void capacityOptions_parse_andDefaultTheRandom429sToZero() {
+    DemoOptions off = DemoOptions.parse(new String[0]);
+    assertEquals(0, off.capacity(), "no capacity by default: today's run is unchanged");
+    assertFalse(off.halveCapacity());
+    DemoOptions on = DemoOptions.parse(new String[] {"--capacity", "8", "--halve-capacity"});
+    assertEquals(8, on.capacity());
+    assertTrue(on.halveCapacity());
+    assertEquals(0.0, on.rate429(), "with a capacity its 429s are the only ones unless asked for");
+    DemoOptions both = DemoOptions.parse(new String[] {"--halve-capacity", "--capacity=6", "--rate-429", "0.2"});
+    assertEquals(6, both.capacity());
+    assertTrue(both.halveCapacity());
+    assertEquals(0.2, both.rate429());
+  }
+
+  @Test
+  void capacityOptions_refuseBadValuesNamingThem() {
+    assertEquals("--capacity outside 1..10000: 0", message("--capacity", "0"));
+    assertEquals("--capacity outside 1..10000: 4294967297", message("--capacity", "4294967297"));
+    assertEquals("--capacity is not a whole number: half", message("--capacity", "half"));
+    assertEquals("--capacity needs a value", assertThrows(IllegalArgumentException.class,
+        () -> DemoOptions.parse(new String[] {"--capacity"})).getMessage());
+    assertEquals("--halve-capacity needs --capacity <n>: there is no capacity to halve",
+        assertThrows(IllegalArgumentException.class,
+            () -> DemoOptions.parse(new String[] {"--halve-capacity"})).getMessage());
+    assertEquals("--halve-capacity takes no value: yes", assertThrows(IllegalArgumentException.class,
+        () -> DemoOptions.parse(new String[] {"--capacity", "8", "--halve-capacity=yes"})).getMessage());
+    assertTrue(DemoOptions.USAGE.contains("--capacity <n>"), DemoOptions.USAGE);
+    assertTrue(DemoOptions.USAGE.contains("--halve-capacity"), DemoOptions.USAGE);
+  }
+
+  @Test
+  void halvedCapacity_bringsTheAdaptiveLimitDown_whileTheCapHoldsAndEverySlotComesBack() throws Exception {
+    // Capacity 8 at limit 8: no 429 and the limit stays (its maximum is the configured 8). Halved
+    // to 4 at 2 s, the 8 requests let in are answered 429 above 4 and AIMD cuts once per 250 ms
+    // window. Only the direction is asserted: the exact limits depend on the machine's timing.
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DemoOptions options = DemoOptions.parse(new String[] {"--duration", "4", "--limit", "8", "--workers", "6",
+        "--pools", "jdk,classic", "--shutdown", "none", "--capacity", "8", "--halve-capacity"});
+    boolean passed = Demo.run(options, print(bytes));
+    String output = bytes.toString(StandardCharsets.UTF_8);
+    assertTrue(passed, output);
+    assertTrue(output.contains("server capacity 8 (429 with Retry-After above it), halved to 4 halfway"), output);
+    assertTrue(output.contains("VERDICT: PASS  highest concurrency "), output);
+    assertTrue(output.contains(" of limit 8; in use 0 after close (baseline 0), back to baseline"), output);
+    Matcher verdictLimit = Pattern.compile("adaptive limit 8 -> (\\d+) at its lowest").matcher(output);
+    assertTrue(verdictLimit.find(), output);
+    assertTrue(Integer.parseInt(verdictLimit.group(1)) < 8, output);
+    assertTrue(output.contains("server capacity 8 -> 4 at t="), output);
+
+    // The table: the limit is 8 at every tick before the halving and lower at some tick after it.
+    Matcher tick = Pattern.compile("^t=\\s*([0-9.]+)s .* limit (?:8 -> )?(\\d+)  in use .*over capacity (\\d+)\\)$",
+        Pattern.MULTILINE).matcher(output);
+    int ticks = 0;
+    int lowestAfterHalving = Integer.MAX_VALUE;
+    while (tick.find()) {
+      ticks++;
+      int limit = Integer.parseInt(tick.group(2));
+      if (tick.group(3).equals("8")) {
+        assertEquals(8, limit, "the limit moved before the capacity halved:\n" + output);
+      } else {
+        lowestAfterHalving = Math.min(lowestAfterHalving, limit);
+      }
+    }
+    assertTrue(ticks >= 4, output);
+    assertTrue(lowestAfterHalving < 8, "the limit column did not come down after the halving:\n" + output);
   }
 
   private static PrintStream print(ByteArrayOutputStream bytes) {
