@@ -220,12 +220,17 @@ public final class FleetDemo {
       }
       // A dead node's leases go when the servers expire its session; wait that long, and a bit.
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SESSION_TIMEOUT_MS + 3000);
-      while (leases(probe, key).values().stream().mapToInt(Integer::intValue).sum() > 0
-          && System.nanoTime() < deadline) {
-        TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
-        if (killed != null && killed.leasesBackAt == 0 && !leases(probe, key).containsKey(killed.id)) {
+      // Looked at before each wait: the killed node's session may already have expired while the
+      // others stopped, and its leases' return must be seen then too.
+      while (true) {
+        Map<String, Integer> left = leases(probe, key);
+        if (killed != null && killed.leasesBackAt == 0 && !left.containsKey(killed.id)) {
           killed.leasesBackAt = System.nanoTime();
         }
+        if (left.values().stream().mapToInt(Integer::intValue).sum() == 0 || System.nanoTime() >= deadline) {
+          break;
+        }
+        TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
       }
       table(server, probe, key, started, start);
       return verdict(server, probe, key, started, killed);
