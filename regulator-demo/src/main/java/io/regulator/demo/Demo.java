@@ -84,6 +84,10 @@ public final class Demo {
 
   /** Runs the demo; exits 0 on a pass, 1 on a fail, 2 on bad options. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("agent")) {
+      AgentDemo.main(Arrays.copyOfRange(args, 1, args.length)); // the vendor SDK under -javaagent
+      return;
+    }
     if (args.length > 0 && args[0].equals("fleet")) {
       FleetDemo.main(Arrays.copyOfRange(args, 1, args.length)); // node processes on ZooKeeper
       return;
