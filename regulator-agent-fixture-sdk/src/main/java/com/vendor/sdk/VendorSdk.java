@@ -40,7 +40,7 @@ import org.apache.hc.core5.io.CloseMode;
  */
 public final class VendorSdk implements AutoCloseable {
   /** The clients this SDK builds, by the name {@link #fanOut} takes. */
-  public static final List<String> KINDS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp", "jetty");
+  public static final List<String> KINDS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp", "jetty", "reactor");
 
   private final URI base;
   private final HttpClient jdk;
@@ -49,6 +49,8 @@ public final class VendorSdk implements AutoCloseable {
   private final org.apache.http.impl.client.CloseableHttpClient apache4;
   private final OkHttpClient okhttp;
   private final org.eclipse.jetty.client.HttpClient jetty;
+  private final reactor.netty.resources.ConnectionProvider reactorProvider;
+  private final reactor.netty.http.client.HttpClient reactorClient;
   private final ExecutorService callers = Executors.newCachedThreadPool();
 
   /** Builds the SDK's clients, each with {@code maxPerPool} connections per host. */
@@ -71,6 +73,9 @@ public final class VendorSdk implements AutoCloseable {
     dispatcher.setMaxRequests(Math.max(64, maxPerPool));
     dispatcher.setMaxRequestsPerHost(maxPerPool);
     this.okhttp = new OkHttpClient.Builder().dispatcher(dispatcher).build();
+    this.reactorProvider = reactor.netty.resources.ConnectionProvider.builder("vendor-sdk")
+        .maxConnections(maxPerPool).pendingAcquireMaxCount(-1).build();
+    this.reactorClient = reactor.netty.http.client.HttpClient.create(reactorProvider);
     this.jetty = new org.eclipse.jetty.client.HttpClient();
     jetty.setMaxConnectionsPerDestination(maxPerPool);
     try {
@@ -89,6 +94,7 @@ public final class VendorSdk implements AutoCloseable {
       case "apache4": return apache4.getClass().getName();
       case "jetty": return jetty.getHttpClientTransport().getConnectionPoolFactory().getClass().getName();
       case "okhttp": return okhttp.getClass().getName() + okhttp.interceptors();
+      case "reactor": return reactorProvider.getClass().getName();
       default: throw new IllegalArgumentException("kind: " + kind);
     }
   }
@@ -128,6 +134,10 @@ public final class VendorSdk implements AutoCloseable {
           org.apache.http.util.EntityUtils.consume(response.getEntity());
           return response.getStatusLine().getStatusCode();
         }));
+      case "reactor":
+        return reactorClient.get().uri(uri.toString())
+            .responseSingle((response, body) -> body.asString().defaultIfEmpty("").map(ignored -> response.status().code()))
+            .toFuture();
       case "jetty":
         return callers.submit(() -> jetty.newRequest(uri).send().getStatus());
       case "okhttp":
@@ -166,6 +176,7 @@ public final class VendorSdk implements AutoCloseable {
     } catch (Exception e) {
       throw new IOException("stopping the Jetty client failed", e);
     }
+    reactorProvider.disposeLater().block(java.time.Duration.ofSeconds(30));
     okhttp.dispatcher().executorService().shutdown();
     okhttp.connectionPool().evictAll();
     if (jdk instanceof AutoCloseable) {

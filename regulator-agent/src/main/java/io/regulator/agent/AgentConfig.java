@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class AgentConfig {
   /** The clients the agent can regulate, by option value. */
-  static final List<String> CLIENTS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp", "jetty");
+  static final List<String> CLIENTS = List.of("jdk", "apache5", "apache5-async", "apache4", "okhttp", "jetty", "reactor");
 
   private static final Set<String> LIST_KEYS = Set.of("clients", "exclude");
   private static final Set<String> KEYS =

@@ -20,7 +20,8 @@ final class AgentHooks implements Bridge.Hooks {
   private static final List<String> LIBRARY_FRAMES = List.of(
       "java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "okhttp3.", "okio.",
       "org.apache.hc.", "org.apache.http.", "io.regulator.agent.", "io.regulator.http.", "io.regulator.okhttp.",
-      "io.regulator.httpclient4.", "org.eclipse.jetty.", "io.regulator.jetty.");
+      "io.regulator.httpclient4.", "org.eclipse.jetty.", "io.regulator.jetty.",
+      "reactor.", "io.netty.", "io.regulator.reactor.netty.");
   private static final StackWalker WALKER = StackWalker.getInstance();
 
   private final AgentConfig config;
@@ -91,6 +92,25 @@ final class AgentHooks implements Bridge.Hooks {
       return;
     }
     helper(client.getClass(), "JettyInstall").apply(client, null, poolName("org.eclipse.jetty.client.HttpClient", site));
+  }
+
+  @Override
+  public Object reactorBuilt(Object provider) {
+    String site = buildSite();
+    if (!regulates("reactor", site)) {
+      return provider;
+    }
+    return helper(provider.getClass(), "ReactorWrap")
+        .apply(provider, null, poolName("reactor.netty ConnectionProvider", site));
+  }
+
+  @Override
+  public Object applicationWrapsReactor(Object delegate) {
+    ClassLoader loader = delegate.getClass().getClassLoader();
+    if (!(loader instanceof HelperLoader)) {
+      return delegate;
+    }
+    return ((HelperLoader) loader).helper(hookClass("ReactorUnwrap")).apply(delegate, null, null);
   }
 
   @Override

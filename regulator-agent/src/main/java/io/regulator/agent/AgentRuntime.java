@@ -111,6 +111,14 @@ final class AgentRuntime {
           .type(named("org.eclipse.jetty.client.HttpClient"))
           .transform(advice(ClientAdvice.JettyStart.class, named("doStart").and(takesNoArguments())));
     }
+    if (config.clients.contains("reactor")) {
+      woven.add("reactor (ConnectionProvider.Builder.build)");
+      agent = agent
+          .type(named("reactor.netty.resources.ConnectionProvider$Builder"))
+          .transform(advice(ClientAdvice.ReactorBuild.class, named("build").and(takesNoArguments())))
+          .type(named("io.regulator.reactor.netty.RegulatedConnectionProvider"), notOurs)
+          .transform(advice(ClientAdvice.ApplicationReactorWrap.class, named("builder").and(takesArguments(2))));
+    }
     agent.installOn(inst);
     HostRegulator regulator = regulator(config);
     Bridge.regulator = regulator;

@@ -83,6 +83,26 @@ final class ClientAdvice {
     }
   }
 
+  /** Reactor Netty {@code ConnectionProvider.Builder.build()} (also behind {@code ConnectionProvider.create}) returns a regulated provider. */
+  static final class ReactorBuild {
+    private ReactorBuild() {}
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void exit(@Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object provider) {
+      provider = Bridge.reactorBuilt(provider);
+    }
+  }
+
+  /** The application's own {@code RegulatedConnectionProvider.builder(delegate, pool)} wraps the raw provider, not the agent's. */
+  static final class ApplicationReactorWrap {
+    private ApplicationReactorWrap() {}
+
+    @Advice.OnMethodEnter
+    static void enter(@Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object delegate) {
+      delegate = Bridge.applicationWrapsReactor(delegate);
+    }
+  }
+
   /** The application's own {@code RegulatedHttpClient.builder(delegate, pool)} wraps the raw client, not the agent's. */
   static final class ApplicationJdkWrap {
     private ApplicationJdkWrap() {}

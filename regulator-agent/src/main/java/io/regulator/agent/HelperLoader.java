@@ -81,6 +81,7 @@ final class HelperLoader extends ClassLoader {
         || name.startsWith("io.regulator.okhttp.")
         || name.startsWith("io.regulator.httpclient4.")
         || name.startsWith("io.regulator.jetty.")
+        || name.startsWith("io.regulator.reactor.netty.")
         || name.startsWith("io.regulator.agent.hooks.");
   }
 }

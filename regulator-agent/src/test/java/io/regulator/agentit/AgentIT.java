@@ -30,7 +30,7 @@ class AgentIT {
   @Test
   void underTheAgent_everyClientTheSdkBuildsKeepsTheCap_andInUseEndsAtZero() throws Exception {
     Fork fork = fork(List.of("-javaagent:" + JAR + "=defaultLimit=" + CAP
-        + ",acquireTimeout=20s,clients=jdk,apache5,apache5-async,apache4,okhttp,jetty,exclude=com.other.vendor"), "app");
+        + ",acquireTimeout=20s,clients=jdk,apache5,apache5-async,apache4,okhttp,jetty,reactor,exclude=com.other.vendor"), "app");
     assertEquals(0, fork.exit, fork.output);
     assertTrue(fork.output.contains("regulator-agent: regulating jdk (HttpClient.Builder.build), apache5"), fork.output);
     assertEquals(String.valueOf(CAP), fork.fact("nodeWideLimit"), "HostRegulators.nodeWide() is the agent's");

@@ -45,6 +45,12 @@ public final class Bridge {
     /** Installs the regulated pool factory in a Jetty {@code HttpClient} that is starting. */
     void jettyStarting(Object client);
 
+    /** The provider to hand out in place of the Reactor Netty {@code ConnectionProvider} a builder just built. */
+    Object reactorBuilt(Object provider);
+
+    /** The provider the application's own {@code RegulatedConnectionProvider} is to wrap: the agent's unwrapped. */
+    Object applicationWrapsReactor(Object delegate);
+
     /** The client the application's own {@code RegulatedHttpClient} is to wrap: the agent's unwrapped. */
     Object applicationWrapsJdk(Object delegate);
 
@@ -159,6 +165,32 @@ public final class Bridge {
       h.applicationWrapsOkHttp(builder);
     } catch (Throwable t) {
       report(h, "okhttp (application's RegulatedOkHttp)", t);
+    }
+  }
+
+  public static Object reactorBuilt(Object provider) {
+    Hooks h = hooks;
+    if (h == null || provider == null) {
+      return provider;
+    }
+    try {
+      return h.reactorBuilt(provider);
+    } catch (Throwable t) {
+      report(h, "reactor", t);
+      return provider;
+    }
+  }
+
+  public static Object applicationWrapsReactor(Object delegate) {
+    Hooks h = hooks;
+    if (h == null || delegate == null) {
+      return delegate;
+    }
+    try {
+      return h.applicationWrapsReactor(delegate);
+    } catch (Throwable t) {
+      report(h, "reactor (application's RegulatedConnectionProvider)", t);
+      return delegate;
     }
   }
 
