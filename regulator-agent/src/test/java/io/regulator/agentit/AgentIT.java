@@ -43,7 +43,8 @@ class AgentIT {
     assertEquals("0", fork.fact("sdk.inUseAfterClose"));
     assertEquals(String.valueOf(CAP), fork.fact("jmx.limit"));
     assertEquals(String.valueOf(CAP + 1), fork.fact("jmx.limitAfterSet"), "the MBean's limit setter");
-    for (String kind : List.of("jdk", "apache5", "okhttp")) {
+    assertEquals("true", fork.fact("app.reactor.unwrapped"), "the application's RegulatedConnectionProvider wraps the raw provider");
+    for (String kind : List.of("jdk", "apache5", "okhttp", "reactor")) {
       assertTrue(Integer.parseInt(fork.fact("app." + kind + ".max")) <= CAP, kind);
       assertEquals("true", fork.fact("app." + kind + ".ok"), kind + ": one slot per request, not two");
       assertEquals("[app-" + kind + "]", fork.fact("app." + kind + ".pools"),

@@ -181,6 +181,16 @@ public final class SdkRun {
         }
       }, callers));
     }
+    // ConnectionProvider.create is regulated by the agent; the application's wrapper takes it raw.
+    io.regulator.reactor.netty.RegulatedConnectionProvider reactorProvider =
+        io.regulator.reactor.netty.RegulatedConnectionProvider.wrap(
+            reactor.netty.resources.ConnectionProvider.create("app", n), regulator.newPool("app-reactor"));
+    reactor.netty.http.client.HttpClient reactorClient = reactor.netty.http.client.HttpClient.create(reactorProvider);
+    run("app.reactor", n, () -> reactorClient.get().uri(base.resolve("/app-reactor").toString())
+        .responseSingle((response, body) -> body.asString().defaultIfEmpty("").map(ignored -> response.status().code()))
+        .toFuture());
+    System.out.println("app.reactor.unwrapped=" + !reactorProvider.delegate().getClass().getName().endsWith("RegulatedConnectionProvider"));
+    reactorProvider.disposeLater().block(java.time.Duration.ofSeconds(30));
     callers.shutdownNow();
     System.out.println("app.inUseAfterClose=" + regulator.inUse(key));
   }
