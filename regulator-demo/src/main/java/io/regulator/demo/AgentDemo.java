@@ -186,8 +186,9 @@ public final class AgentDemo {
       String line;
       while ((line = in.readLine()) != null) {
         int eq = line.indexOf('=');
-        if (line.startsWith("regulator-agent:")) {
-          out.println(line);  // the agent's start line: what it instrumented
+        int agentLine = line.indexOf("regulator-agent: ");
+        if (agentLine >= 0) {
+          out.println(line.substring(agentLine));  // the agent's start line: what it instrumented
         } else if (eq > 0 && line.indexOf(' ') < 0 && line.indexOf(':') < 0) {
           facts.put(line.substring(0, eq), line.substring(eq + 1));
         } else {
