@@ -5,8 +5,11 @@ import io.regulator.HostOverloadedException;
 import io.regulator.HostSnapshot;
 import io.regulator.SelfDeadlockException;
 import io.regulator.SlotTimeoutException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -20,71 +23,110 @@ import java.util.function.LongSupplier;
  *
  * <h2>Concurrency</h2>
  *
- * One lock per host (this object: a {@link HostLock}, a non-reentrant {@code
- * AbstractQueuedSynchronizer}) guards the count ({@code inUse}), the limit, the FIFO queue
- * of {@link SlotWaiter}s and the list of held slots. The lock is held only for a few field writes:
- * never while parking, never while calling a listener, completing a future or unparking a thread.
- * Those happen after {@code unlock()}, on the chain of waiters the critical section built
- * ({@code nextToWake}). No monitor (intrinsic) locks: a virtual thread that blocks on this lock
- * unmounts.
+ * The host's count, its limit and whether anyone queues live in one {@code long}, {@code state}
+ * ({@link #count}, {@link #limit(long)}, {@link #QUEUED}). While nobody queues, taking a free slot
+ * is one compare-and-set of that word ({@link #tryTake}) and giving one back another ({@link
+ * #giveBack}): no lock. The lock ({@link HostLock}, a non-reentrant {@code
+ * AbstractQueuedSynchronizer}) is taken only to queue, to leave the queue, to hand a returned slot
+ * to the head waiter, and to set the limit. It is held only for a few field writes: never while
+ * parking, calling a listener, completing a future or unparking a thread. Those happen after
+ * {@code unlock()}, on the chain of waiters the critical section built ({@code nextToWake}). No
+ * monitor (intrinsic) locks: a virtual thread that blocks on the lock unmounts.
  *
- * <p>A release does not increment a free count that anyone may grab; it hands the slot straight
- * to the head waiter ({@link #drain}), so a fresh {@code tryAcquire} can never barge past the
- * queue: a free slot exists only while the queue is empty. Invariant, under the lock: {@code head
- * != null} implies {@code inUse >= limit}.
+ * <p>No barging: a caller that finds the host full sets {@code QUEUED} under the lock, by a CAS
+ * that fails if a slot came back meanwhile (then it takes that slot instead). While {@code
+ * QUEUED} is set, the fast paths' CAS fails on it, so every take queues behind the waiters and
+ * every release goes under the lock and hands its slot straight to the head waiter ({@link
+ * #drain}): a free slot exists only while nobody queues. {@code QUEUED} is cleared under the lock
+ * when the queue empties. Invariant, under the lock: {@code head != null} if and only if {@code
+ * QUEUED}, and then {@code count >= limit}; while {@code QUEUED} only the lock's holder changes
+ * {@code state}. The limit lives in the same word, so a take can never read one limit and count
+ * against another: setting the limit is a CAS too.
  *
  * <p>Who gets a slot is settled by one CAS on the waiter's state (see {@link SlotWaiter}): the
  * granting thread's {@code WAITING -> GRANTED} against the waiter's own {@code WAITING ->
  * CANCELLED} on timeout, interrupt or future cancel, and the closing pool's {@code WAITING ->
  * FAILED}. The loser of that CAS does nothing, so a slot is neither lost nor given twice.
- * Releases are idempotent: a slot's {@code released} flag flips once, under this lock, in the
- * same step as the count ({@link LedgerSlot}).
+ * Who gives a slot back is settled by one CAS on the slot ({@link LedgerSlot}): held to
+ * {@code RELEASING}, by the holder, any other thread, or the pool's close; the winner returns the
+ * count, then marks the slot {@code RELEASED}. Whoever finds a slot {@code RELEASING} waits the
+ * few instructions until it is {@code RELEASED}, so once anyone sees it released the host has it
+ * back.
  *
- * <p>Taking a free slot and giving one back touch this lock only: no pool-wide lock, no atomic
- * counter of the pool. A held slot is recorded once, in this host's list, naming its pool's
- * {@link PoolLedger}. A pool's close sets its ledger's {@code closed} flag, then walks every live
- * host and reclaims, under each host's lock, the slots naming its ledger ({@link #reclaimAll});
- * {@link #takeFree} reads that flag under the same lock. So a slot taken concurrently with the
- * close was either refused or linked before the walk reached its host: the walk reads the host
- * after that critical section, and the host is in the table since before it.
+ * <h2>Held slots</h2>
+ *
+ * Every held slot is on this host's list, newest first, pushed by a CAS of {@code top} ({@link
+ * #push}); a given-back slot is not unlinked at once. A push skips the given-back slots on top, so
+ * one thread's acquire and release never leave anything behind; one given back below a held slot
+ * is counted ({@code buried}) and unlinked by the next {@link #prune} once there are more of those
+ * than slots held. Only the lock's holder prunes, and it only unlinks slots already {@code
+ * RELEASED}, never {@code top}: a walk that began before the prune still reaches every held
+ * slot, since unlinked slots keep their links. So walkers (a pool's close, the time-out message,
+ * the self-deadlock check, snapshots, the leak sweep) need no lock.
+ *
+ * <p>A pool's close sets its ledger's {@code closed} flag, then walks every live host and
+ * claims the slots naming its ledger ({@link #reclaimAll}). A fast take pushes its slot, then
+ * reads that flag: of the push and the flag's write, the later one's thread sees the other, so a
+ * slot taken concurrently with the close is found by the walk, or its taker sees the close and
+ * gives it back itself; the slot's CAS decides which, if both. A waiter's grant is counted and
+ * pushed under its ledger's lock ({@link PoolLedger#grant}), which the close takes to set the
+ * flag, so it comes before the walk or not at all.
  *
  * <h2>Entry lifecycle</h2>
  *
  * The {@link HostTable} holds semaphores through weak references ({@link HostTable.HostRef}).
- * The list of held slots is anchored in that entry, not here: its {@code oldest} field points at
- * the oldest held slot, and every slot references this semaphore. So while any slot is held the
- * entry, strongly reachable from the table, <em>pins</em> the semaphore, even when the holders
- * leaked their slots; waiters queue only while {@code inUse >= limit >= 1}, so a host with waiters
- * is pinned too. An idle host is also kept ({@code entry.retained}) until a whole GC cycle passed
- * without a slot taken ({@link #markUsed}, {@link #ageIdle}), so hosts in steady use are not
- * collected and re-created at every GC; after that, it is reachable from nothing but the weak
- * reference and is collected. Pinning costs no store of its own: linking the first held slot is the
- * pin, and unlinking the last one the unpin. The list is circular through {@code hostPrev}, so
- * a slot taken or given back while others are held writes only into slots, not into the entry
- * (a long-lived object, where G1's write barrier costs a fence per store). There is therefore
- * never a second live semaphore for a host whose first one still counts slots (AsyncHttpClient
- * once pruned busy per-host semaphores and late releases then bypassed the limit). A host's own
- * limit lives in the table, not here, and survives the entry.
+ * While any slot is held, the entry pins the semaphore ({@code entry.retained}), even when the
+ * holders leaked their slots, so there is never a second live semaphore for a host whose first one
+ * still counts slots (AsyncHttpClient once pruned busy per-host semaphores and late releases then
+ * bypassed the limit). The take that makes the count 1 checks the pin after its CAS, and the
+ * reaper ({@link #ageIdle}) clears the pin before it reads the count, restoring it if busy: of
+ * the two, the later one's thread sees the other, so a busy host is never left unpinned. An idle
+ * host is also kept until a whole GC cycle passed without a slot taken ({@code used}), so hosts in
+ * steady use are not collected and re-created at every GC; after that it is reachable from nothing
+ * but the weak reference and is collected. Waiters reference this semaphore, so a host with
+ * waiters stays too. A host's own limit lives in the table, not here, and survives the entry.
  *
  * <h2>Limit changes</h2>
  *
  * {@link #setLimit} writes the limit and drains under the lock: raising it grants to waiters at
- * once; lowering it grants nothing until releases bring {@code inUse} under the new limit, and
+ * once; lowering it grants nothing until releases bring the count under the new limit, and
  * revokes nothing.
  *
  * <h2>Metrics</h2>
  *
- * The figures ({@link #inUse()}, {@link #waiting()}, {@link #limit()}) are read under the lock, so
- * each is exact at its instant; snapshots read them together. Nothing observes from inside this
- * class: events (meters, listeners, leak tracking, JFR) are raised by the callers of its methods,
- * after every lock is released, through the regulator's {@link SlotObserver}. Micrometer gauges
- * read the figures through the {@link HostTable} by key and never hold a semaphore, so meters
- * cannot keep an idle host in memory. The held-slot list, in acquisition order, is what the leak
- * sweep walks ({@link #collectOverdue}) and what names the oldest holder in a time-out.
+ * {@link #inUse()} and {@link #limit()} are one read of {@code state}, exact at its instant;
+ * {@link #waiting()} is read under the lock. Nothing observes from inside this class: events
+ * (meters, listeners, leak tracking, JFR) are raised by the callers of its methods, after every
+ * lock is released, through the regulator's {@link SlotObserver}. Micrometer gauges read the
+ * figures through the {@link HostTable} by key and never hold a semaphore, so meters cannot keep
+ * an idle host in memory. The held-slot list is what the leak sweep walks ({@link
+ * #collectOverdue}) and what names the oldest holder in a time-out.
  */
 @SuppressWarnings("serial") // Serializable only through AbstractQueuedSynchronizer; never serialized
 final class FifoHostSemaphore extends HostLock {
   private static final long serialVersionUID = 1L;
+
+  /** The bits of {@code state} that count the slots out. */
+  private static final long COUNT = 0x7FFF_FFFFL;
+
+  /** The bit of {@code state} set while anyone queues. */
+  private static final long QUEUED = 1L << 31;
+
+  /** How many given-back slots may lie buried below held ones, beyond the count, before a prune. */
+  private static final int BURIED_SLACK = 16;
+
+  private static final VarHandle STATE;
+  private static final VarHandle TOP;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      STATE = lookup.findVarHandle(FifoHostSemaphore.class, "state", long.class);
+      TOP = lookup.findVarHandle(FifoHostSemaphore.class, "top", LedgerSlot.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   final HostKey key;
   private final int maxWaiters;
@@ -97,20 +139,27 @@ final class FifoHostSemaphore extends HostLock {
   private final boolean stampsSlots;
 
   /**
-   * This semaphore's table entry: it anchors the held slots (and so pins this semaphore while
-   * busy), and pools cache it. Set once before the table publishes it, never null after.
+   * This semaphore's table entry: it pins this semaphore while busy, and pools cache it. Set once
+   * before the table publishes it, never null after.
    */
   HostTable.HostRef entry;
 
-  @GuardedBy("this")
-  private int limit;
+  /** The limit (bits 32 to 62), {@link #QUEUED} (bit 31) and the count (bits 0 to 30). */
+  @SuppressWarnings("unused") // through STATE
+  private volatile long state;
 
-  /** Whether a slot was taken since the last sweep after a GC. */
-  @GuardedBy("this")
+  /** The newest slot pushed on the held list (see "Held slots"), or null. */
+  @SuppressWarnings("unused") // through TOP
+  private volatile LedgerSlot top;
+
+  /**
+   * Roughly how many given-back slots lie below held ones: written without synchronization, so
+   * concurrent increments may be lost; it only decides when to prune.
+   */
+  private int buried;
+
+  /** Whether a slot was taken since the last sweep after a GC; a hint, written without a lock. */
   private boolean used;
-
-  @GuardedBy("this")
-  private int inUse;
 
   @GuardedBy("this")
   private int waiting;
@@ -121,29 +170,95 @@ final class FifoHostSemaphore extends HostLock {
   @GuardedBy("this")
   private SlotWaiter tail;
 
-
   FifoHostSemaphore(HostKey key, int limit, int maxWaiters, LongSupplier ticker,
       boolean stampsSlots) {
     this.key = key;
-    this.limit = limit;
     this.maxWaiters = maxWaiters;
     this.ticker = ticker;
     this.stampsSlots = stampsSlots;
+    STATE.set(this, (long) limit << 32); // published with this object by the table's map
+  }
+
+  private static int count(long state) {
+    return (int) (state & COUNT);
+  }
+
+  private static int limit(long state) {
+    return (int) (state >>> 32);
+  }
+
+  private static boolean queued(long state) {
+    return (state & QUEUED) != 0;
+  }
+
+  private long state() {
+    return (long) STATE.getVolatile(this);
   }
 
   /**
    * Takes a free slot for {@code ledger}'s pool, or returns null if none is free or someone is
-   * queued ahead.
+   * queued ahead. Lock-free.
    *
    * @param holder the thread that will hold it (the caller), or null for an async acquire
    * @throws io.regulator.PoolClosedException if the pool closed
    */
   LedgerSlot tryTake(PoolLedger ledger, Thread holder) {
-    lock();
-    try {
-      return takeFree(ledger, holder);
-    } finally {
-      unlock();
+    if (ledger.isClosed()) {
+      throw ledger.closedException();
+    }
+    long s = state();
+    if (queued(s) || count(s) >= limit(s)) {
+      return null;
+    }
+    LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
+    push(slot); // pending: a close that walks this host now waits to see how it ends
+    if (ledger.isClosed()) { // after the push: see "Held slots"
+      slot.settleUnclaimed();
+      throw ledger.closedException();
+    }
+    for (; ; ) {
+      if (queued(s) || count(s) >= limit(s)) {
+        slot.settleUnclaimed(); // taken meanwhile: the next push skips it
+        return null;
+      }
+      long witness = (long) STATE.compareAndExchange(this, s, s + 1);
+      if (witness == s) {
+        break;
+      }
+      s = witness;
+    }
+    slot.hold(holder);
+    if (count(s) == 0) {
+      pin();
+    }
+    if (!used) { // a read, not a write, on every take but the first after a sweep
+      used = true;
+    }
+    return slot;
+  }
+
+  /** Keeps this semaphore in the table while busy; after a take made the count 1. */
+  private void pin() {
+    HostTable.HostRef ref = entry;
+    if (ref.retained == null) { // after the count's CAS: see "Entry lifecycle"
+      ref.retained = this;
+    }
+  }
+
+  /** Pushes a held slot on the list, skipping the given-back slots on top. */
+  private void push(LedgerSlot slot) {
+    LedgerSlot current = top;
+    for (; ; ) {
+      LedgerSlot below = current;
+      while (below != null && below.isSettled()) {
+        below = below.below;
+      }
+      slot.below = below;
+      LedgerSlot witness = (LedgerSlot) TOP.compareAndExchange(this, current, slot);
+      if (witness == current) {
+        return;
+      }
+      current = witness;
     }
   }
 
@@ -155,38 +270,85 @@ final class FifoHostSemaphore extends HostLock {
    * @throws io.regulator.PoolClosedException if the waiter's pool closed
    */
   LedgerSlot takeOrEnqueue(SlotWaiter waiter) {
-    lock();
-    try {
-      Thread thread = waiter.thread();
-      LedgerSlot slot = takeFree(waiter.ledger, thread);
+    Thread thread = waiter.thread();
+    for (; ; ) {
+      LedgerSlot slot = tryTake(waiter.ledger, thread);
       if (slot != null) {
         return slot;
       }
-      if (waiting >= maxWaiters) {
-        throw new HostOverloadedException(key, waiting);
-      }
-      if (thread != null) {
-        int heldByCaller = deadlockedSlots(thread);
-        if (heldByCaller > 0) {
-          throw new SelfDeadlockException(key, waiter.ledger.name, limit, heldByCaller,
-              heldByPool(), describeHolders());
+      lock();
+      try {
+        long s = state();
+        if (!queued(s)) {
+          if (count(s) < limit(s)) {
+            continue; // a slot came back meanwhile and nobody queues: take it, after the unlock
+          }
+          if (!STATE.compareAndSet(this, s, s | QUEUED)) {
+            continue; // the count moved; look again
+          }
         }
+        // QUEUED is set, so the count holds still: only this lock's holder changes it now.
+        try {
+          if (waiting >= maxWaiters) {
+            throw new HostOverloadedException(key, waiting);
+          }
+          if (thread != null) {
+            int heldByCaller = deadlockedSlots(thread);
+            if (heldByCaller > 0) {
+              throw new SelfDeadlockException(key, waiter.ledger.name, limit(state()),
+                  heldByCaller, heldByPool(), describeHolders());
+            }
+          }
+          if (!waiter.ledger.addWaiter(waiter)) {
+            throw waiter.ledger.closedException();
+          }
+        } catch (RuntimeException e) {
+          if (head == null) {
+            clearQueued();
+          }
+          throw e;
+        }
+        waiter.prev = tail;
+        if (tail == null) {
+          head = waiter;
+        } else {
+          tail.next = waiter;
+        }
+        tail = waiter;
+        waiter.queued = true;
+        waiting++;
+        return null;
+      } finally {
+        unlock();
       }
-      if (!waiter.ledger.addWaiter(waiter)) {
-        throw waiter.ledger.closedException();
+    }
+  }
+
+  /** Clears {@link #QUEUED} once the queue is empty; under the lock. */
+  @GuardedBy("this")
+  private void clearQueued() {
+    long s = state();
+    for (; ; ) {
+      if (!queued(s)) {
+        return;
       }
-      waiter.prev = tail;
-      if (tail == null) {
-        head = waiter;
-      } else {
-        tail.next = waiter;
+      long witness = (long) STATE.compareAndExchange(this, s, s & ~QUEUED);
+      if (witness == s) {
+        return;
       }
-      tail = waiter;
-      waiter.queued = true;
-      waiting++;
-      return null;
-    } finally {
-      unlock();
+      s = witness;
+    }
+  }
+
+  /** Adds {@code delta} to the count; under the lock, or while nothing else can change it. */
+  private void addCount(int delta) {
+    long s = state();
+    for (; ; ) {
+      long witness = (long) STATE.compareAndExchange(this, s, s + delta);
+      if (witness == s) {
+        return;
+      }
+      s = witness;
     }
   }
 
@@ -206,16 +368,19 @@ final class FifoHostSemaphore extends HostLock {
   @GuardedBy("this")
   private int deadlockedSlots(Thread caller) {
     int mine = 0;
-    for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
       if (slot.holdingThread() == caller) {
         mine++;
       }
     }
-    if (mine == 0 || mine == inUse) {
+    if (mine == 0 || mine == count(state())) {
       return mine;
     }
-    for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
-      Thread holder = slot.holdingThread();
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (slot.isSettled()) {
+        continue;
+      }
+      Thread holder = slot.holdingThread(); // null too while pending or being given back
       if (holder != caller && (holder == null || !blockedHere(holder))) {
         return 0;
       }
@@ -234,48 +399,20 @@ final class FifoHostSemaphore extends HostLock {
     return waiter.semaphore == this && waiter.queued; // queued: under this lock
   }
 
-  @GuardedBy("this")
-  private LedgerSlot takeFree(PoolLedger ledger, Thread holder) {
-    if (ledger.isClosed()) { // under the lock: see "Concurrency" above
-      throw ledger.closedException();
-    }
-    if (head != null || inUse >= limit) {
-      return null;
-    }
-    LedgerSlot slot =
-        new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L, holder);
-    inUse++;
-    linkHeld(slot);
-    markUsed();
-    return slot;
-  }
-
-  /** Keeps this host through the next GC even if idle then; see {@code HostTable.sweepIdle}. */
-  @GuardedBy("this")
-  private void markUsed() {
-    if (!used) { // a read, not a write, on every acquire but the first after a sweep
-      used = true;
-      entry.retained = this;
-    }
-  }
-
   /**
-   * Called after each GC: forgets the use mark, or lets an unused idle host be collected. Never
-   * waits: a host whose lock is taken is in use, and the shared reaper thread must not hang on
-   * any one host.
+   * Called after each GC: forgets the use mark, or lets an unused idle host be collected. Takes no
+   * lock: the shared reaper thread must not hang on any one host.
    */
   void ageIdle() {
-    if (!tryLock()) {
+    if (used) {
+      used = false;
       return;
     }
-    try {
-      if (used) {
-        used = false;
-      } else {
-        entry.retained = null;
-      }
-    } finally {
-      unlock();
+    HostTable.HostRef ref = entry;
+    ref.retained = null;
+    long s = state(); // after clearing the pin: see "Entry lifecycle"
+    if (count(s) > 0 || queued(s)) {
+      ref.retained = this;
     }
   }
 
@@ -285,6 +422,9 @@ final class FifoHostSemaphore extends HostLock {
     try {
       if (waiter.queued) {
         unqueue(waiter);
+        if (head == null) {
+          clearQueued();
+        }
       }
     } finally {
       unlock();
@@ -292,26 +432,24 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Gives back a slot unless it was given back already, deciding that under the lock so the
-   * decision and the count change are one step; the head waiter gets the slot at once.
+   * Gives back a slot unless it was given back already; the head waiter, if any, gets it at once.
    *
-   * <p>When {@code observe}, the release is observed after the unlock but before the waiters it
-   * served are woken, so that events tell a slot's release before its next holder's acquire. A
-   * closing pool passes false and reports its slots once they are all back (see {@code
+   * <p>When {@code observe}, the release is observed once the count is back but before the
+   * waiters it served are woken, so that events tell a slot's release before its next holder's
+   * acquire. A closing pool passes false and reports its slots once they are all back (see {@code
    * SemaphoreRegistry.shutdown}).
    *
    * @return whether this call gave it back
    */
   boolean giveBack(LedgerSlot slot, boolean observe) {
-    SlotWaiter toWake;
-    lock();
-    try {
-      if (slot.released()) {
-        return false;
-      }
-      toWake = returnHeld(slot);
-    } finally {
-      unlock();
+    if (!slot.claim()) {
+      slot.awaitSettled(); // whoever claimed it is giving it back: done once it returns
+      return false;
+    }
+    SlotWaiter toWake = returnCount(1);
+    slot.settle();
+    if (slot != top) { // below a newer slot: left on the list until a prune
+      noteBuried();
     }
     if (observe) {
       try {
@@ -326,6 +464,63 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
+   * Uncounts {@code n} claimed slots: one CAS while nobody queues, else under the lock, handing
+   * them to the head waiters. Returns the waiters to wake, with no lock held.
+   */
+  private SlotWaiter returnCount(int n) {
+    long s = state();
+    while (!queued(s)) {
+      long witness = (long) STATE.compareAndExchange(this, s, s - n);
+      if (witness == s) {
+        return null;
+      }
+      s = witness;
+    }
+    lock();
+    try {
+      addCount(-n); // QUEUED may have been cleared meanwhile, so by CAS
+      return drain();
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Counts a slot given back below the top, and prunes once there are too many of those. */
+  private void noteBuried() {
+    int now = ++buried; // racy: a lost increment only delays a prune
+    if (now > BURIED_SLACK + count(state()) && tryLock()) {
+      try {
+        prune();
+      } finally {
+        unlock();
+      }
+    }
+  }
+
+  /**
+   * Unlinks the slots given back from the held list but {@code top}, which only pushes replace.
+   * Under the lock, so one prune at a time; pushes and walks go on meanwhile (see "Held slots").
+   */
+  @GuardedBy("this")
+  private void prune() {
+    buried = 0;
+    LedgerSlot kept = top;
+    if (kept == null) {
+      return;
+    }
+    LedgerSlot slot = kept.below;
+    while (slot != null) {
+      LedgerSlot next = slot.below;
+      if (slot.isSettled()) {
+        kept.below = next;
+      } else {
+        kept = slot;
+      }
+      slot = next;
+    }
+  }
+
+  /**
    * Gives back, on behalf of a closing pool, every slot of this host that {@code ledger}'s pool
    * still holds, adding them to {@code reclaimed}. The waiters they admit go to {@code wakeLater}
    * instead of being woken: the closer wakes them once its close latch is open, so that a
@@ -333,55 +528,40 @@ final class FifoHostSemaphore extends HostLock {
    * latch its own thread has yet to open.
    */
   void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
-    lock();
-    try {
-      int before = reclaimed.size();
-      LedgerSlot slot = entry.oldest;
-      while (slot != null) {
-        LedgerSlot next = slot.hostNext;
-        if (slot.ledger == ledger) {
-          unhold(slot);
+    int before = reclaimed.size();
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (slot.ledger == ledger) {
+        slot.awaitTaken(); // a take that began before the close: counted, or given up
+        if (slot.claim()) {
           reclaimed.add(slot);
+        } else {
+          slot.awaitSettled(); // its holder is giving it back: the close waits for that
         }
-        slot = next;
       }
-      SlotWaiter toWake = (reclaimed.size() > before) ? drain() : null;
-      if (toWake != null) {
-        wakeLater.add(toWake);
-      }
-    } finally {
-      unlock();
     }
+    int claimed = reclaimed.size() - before;
+    if (claimed == 0) {
+      return;
+    }
+    SlotWaiter toWake = returnCount(claimed);
+    for (int i = before; i < reclaimed.size(); i++) {
+      reclaimed.get(i).settle();
+    }
+    if (toWake != null) {
+      wakeLater.add(toWake);
+    }
+    noteBuried();
   }
 
   /** How many slots of this host {@code ledger}'s pool holds now. */
   int heldBy(PoolLedger ledger) {
-    lock();
-    try {
-      int held = 0;
-      for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
-        if (slot.ledger == ledger) {
-          held++;
-        }
+    int held = 0;
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (slot.ledger == ledger && slot.isHeld()) {
+        held++;
       }
-      return held;
-    } finally {
-      unlock();
     }
-  }
-
-  @GuardedBy("this")
-  private SlotWaiter returnHeld(LedgerSlot slot) {
-    unhold(slot);
-    return drain();
-  }
-
-  /** Marks a slot given back and uncounts it, in one step under the lock; no waiter is served. */
-  @GuardedBy("this")
-  private void unhold(LedgerSlot slot) {
-    slot.markReleased();
-    unlinkHeld(slot);
-    inUse--;
+    return held;
   }
 
   /** Sets the limit live; {@code whileLocked} records it where it outlives this semaphore. */
@@ -389,7 +569,15 @@ final class FifoHostSemaphore extends HostLock {
     SlotWaiter toWake;
     lock();
     try {
-      limit = newLimit;
+      long s = state();
+      for (; ; ) {
+        long next = ((long) newLimit << 32) | (s & (QUEUED | COUNT));
+        long witness = (long) STATE.compareAndExchange(this, s, next);
+        if (witness == s) {
+          break;
+        }
+        s = witness;
+      }
       whileLocked.run();
       toWake = drain();
     } finally {
@@ -399,23 +587,25 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Hands free slots to waiters in arrival order, skipping any that left meanwhile, and returns
-   * the chain of waiters to wake once the lock is released.
+   * Hands free slots to waiters in arrival order, skipping any that left meanwhile, clears
+   * {@link #QUEUED} if the queue empties, and returns the chain of waiters to wake once the lock
+   * is released.
    */
   @GuardedBy("this")
   private SlotWaiter drain() {
     SlotWaiter wakeHead = null;
     SlotWaiter wakeTail = null;
-    while (inUse < limit && head != null) {
+    while (head != null) {
+      long s = state();
+      if (count(s) >= limit(s)) {
+        break;
+      }
       SlotWaiter waiter = head;
       unqueue(waiter);
-      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong(), waiter.thread());
-      PoolLedger.Grant grant = waiter.ledger.grant(waiter, slot);
+      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong()); // pending
+      PoolLedger.Grant grant = waiter.ledger.grant(waiter, slot, this);
       boolean wake;
       if (grant == PoolLedger.Grant.GRANTED) {
-        inUse++;
-        linkHeld(slot);
-        markUsed();
         wake = true;
       } else if (grant == PoolLedger.Grant.POOL_CLOSED) {
         wake = waiter.fail();
@@ -431,7 +621,39 @@ final class FifoHostSemaphore extends HostLock {
         wakeTail = waiter;
       }
     }
+    if (head == null) {
+      clearQueued();
+    }
     return wakeHead;
+  }
+
+  /**
+   * Pushes a slot about to be granted to a waiter, before the waiter can see it; under this lock
+   * and the waiter's ledger's lock, so that the pool cannot close in between (see "Held slots").
+   */
+  @GuardedBy("this")
+  void admit(LedgerSlot slot) {
+    push(slot);
+  }
+
+  /**
+   * Counts a slot {@link #admit}ted and granted, then marks it held by {@code thread}; under both
+   * locks. Its waiter may already see the grant: it waits for the mark ({@code handOut}).
+   */
+  @GuardedBy("this")
+  void granted(LedgerSlot slot, Thread thread) {
+    addCount(1);
+    slot.hold(thread);
+    if (!used) {
+      used = true;
+    }
+    pin();
+  }
+
+  /** Drops a slot {@link #admit}ted to a waiter that left at that instant; under both locks. */
+  @GuardedBy("this")
+  void abandoned(LedgerSlot slot) {
+    slot.settleUnclaimed();
   }
 
   /** Wakes a chain of waiters that a drain granted or failed; call with no lock held. */
@@ -462,63 +684,12 @@ final class FifoHostSemaphore extends HostLock {
     waiting--;
   }
 
-  /**
-   * Appends a slot to the held list, oldest first. The list is circular through {@code hostPrev}
-   * (the oldest slot's {@code hostPrev} is the newest), so only the first slot of an idle host is
-   * written into the entry.
-   */
-  @GuardedBy("this")
-  private void linkHeld(LedgerSlot slot) {
-    LedgerSlot first = entry.oldest;
-    if (first == null) {
-      slot.hostPrev = slot;
-      entry.oldest = slot; // pins this semaphore: see "Entry lifecycle"
-    } else {
-      LedgerSlot last = first.hostPrev;
-      last.hostNext = slot;
-      slot.hostPrev = last;
-      first.hostPrev = slot;
-    }
-  }
-
-  @GuardedBy("this")
-  private void unlinkHeld(LedgerSlot slot) {
-    LedgerSlot first = entry.oldest;
-    LedgerSlot next = slot.hostNext;
-    if (slot == first) {
-      entry.oldest = next; // null unpins this semaphore
-      if (next != null) {
-        next.hostPrev = slot.hostPrev;
-      }
-    } else {
-      LedgerSlot prev = slot.hostPrev;
-      prev.hostNext = next;
-      if (next == null) {
-        first.hostPrev = prev;
-      } else {
-        next.hostPrev = prev;
-      }
-    }
-    slot.hostPrev = null;
-    slot.hostNext = null;
-  }
-
   int limit() {
-    lock();
-    try {
-      return limit;
-    } finally {
-      unlock();
-    }
+    return limit(state());
   }
 
   int inUse() {
-    lock();
-    try {
-      return inUse;
-    } finally {
-      unlock();
-    }
+    return count(state());
   }
 
   int waiting() {
@@ -530,54 +701,68 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
-  /** This host's figures, or null if it is idle and has no limit of its own to show. */
+  /**
+   * This host's figures, or null if it is idle and has no limit of its own to show. Its in-use
+   * figure is the sum of its pools' slots, read from the held list, so the two agree; a slot in
+   * the middle of a take or a give-back is left out of both.
+   */
   HostSnapshot snapshot(boolean ownLimit) {
+    int waitingNow;
     lock();
     try {
-      if (inUse == 0 && waiting == 0 && !ownLimit) {
-        return null;
-      }
-      return new HostSnapshot(key, limit, inUse, waiting, heldByPool());
+      waitingNow = waiting;
     } finally {
       unlock();
     }
+    Map<String, Integer> byPool = heldByPool();
+    int held = 0;
+    for (int n : byPool.values()) {
+      held += n;
+    }
+    if (held == 0 && waitingNow == 0 && !ownLimit) {
+      return null;
+    }
+    return new HostSnapshot(key, limit(), held, waitingNow, byPool);
   }
 
-  @GuardedBy("this")
   private Map<String, Integer> heldByPool() {
     Map<String, Integer> byPool = new TreeMap<>();
-    for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
-      byPool.merge(slot.ledger.name, 1, Integer::sum);
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (slot.isHeld()) {
+        byPool.merge(slot.ledger.name, 1, Integer::sum);
+      }
     }
     return byPool;
   }
 
   /** The exception of an acquire that waited {@code waitedNanos} in vain, naming who holds the host. */
   SlotTimeoutException timeoutException(long waitedNanos) {
-    int limitNow;
-    int inUseNow;
+    long s;
     int waitingNow;
     String holders;
     lock();
     try {
-      limitNow = limit;
-      inUseNow = inUse;
+      s = state();
       waitingNow = waiting;
       holders = describeHolders();
     } finally {
       unlock();
     }
-    return new SlotTimeoutException(
-        key, limitNow, inUseNow, waitingNow, Duration.ofNanos(Math.max(0, waitedNanos)), holders);
+    return new SlotTimeoutException(key, limit(s), count(s), waitingNow,
+        Duration.ofNanos(Math.max(0, waitedNanos)), holders);
   }
 
   /**
    * Who holds this host, for a one-line time-out message: {@code held by {hog=3, other=1},
    * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
    */
-  @GuardedBy("this")
   private String describeHolders() {
-    LedgerSlot oldest = entry.oldest;
+    LedgerSlot oldest = null;
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (slot.isHeld()) {
+        oldest = slot; // newest first, so the last one held is the oldest
+      }
+    }
     if (oldest == null) {
       return "";
     }
@@ -598,25 +783,21 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Adds to {@code due} every held slot that is at least {@code thresholdNanos} old at {@code
-   * now} but was not yet at {@code previousSweep} (every such slot if {@code first}). Walks the
-   * held slots oldest first and stops at the first young one, so it costs the overdue slots, not
-   * all of them.
+   * Adds to {@code due}, oldest first, every held slot that is at least {@code thresholdNanos}
+   * old at {@code now} but was not yet at {@code previousSweep} (every such slot if {@code
+   * first}). Walks every held slot: the list is newest first.
    */
   void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
       List<LedgerSlot> due) {
-    lock();
-    try {
-      for (LedgerSlot slot = entry.oldest; slot != null; slot = slot.hostNext) {
-        if (now - slot.acquiredAt < thresholdNanos) {
-          break;
-        }
-        if (first || previousSweep - slot.acquiredAt < thresholdNanos) {
-          due.add(slot);
-        }
+    int from = due.size();
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (!slot.isHeld() || now - slot.acquiredAt < thresholdNanos) {
+        continue;
       }
-    } finally {
-      unlock();
+      if (first || previousSweep - slot.acquiredAt < thresholdNanos) {
+        due.add(slot);
+      }
     }
+    Collections.reverse(due.subList(from, due.size()));
   }
 }

@@ -17,10 +17,10 @@ import java.util.function.LongSupplier;
  * The node's hosts: one {@link FifoHostSemaphore} per {@link HostKey}, each held through a weak
  * reference, and each host's own limit, held strongly.
  *
- * <p>A busy host (a slot out, so possibly waiters too) is <em>pinned</em>: its list of held slots
- * is anchored in its {@link HostRef}, and every slot references its semaphore. So a busy host can
- * never be dropped, even when its holders leaked their slots, and a pool's close always finds its
- * slots by walking the table. An idle host is kept strongly ({@link HostRef#retained}) until a
+ * <p>A busy host (a slot out, so possibly waiters too) is <em>pinned</em>: its {@link HostRef}
+ * references it strongly ({@link HostRef#retained}). So a busy host can never be dropped, even
+ * when its holders leaked their slots, and a pool's close always finds its slots by walking the
+ * table. An idle host is kept strongly ({@link HostRef#retained}) until a
  * whole GC cycle passes without a slot taken from it: one {@link GcCanary}, a weak reference to a
  * fresh object, tells the reaper thread that a GC ran, and the reaper then sweeps every table
  * ({@link #sweepIdle}). Without that, every idle host collected at a GC had to be created again
@@ -226,18 +226,13 @@ final class HostTable {
     final HostKey key;
 
     /**
-     * The oldest slot the host holds, the anchor of its held list (see {@link FifoHostSemaphore}),
-     * or null when idle. A slot references its semaphore, so this pins the semaphore while busy.
+     * The semaphore itself while it is busy, or was used since the last GC but one, else null:
+     * a busy host is never collected (see {@link FifoHostSemaphore}, "Entry lifecycle"), and
+     * idle hosts in steady use are not collected and re-created at every GC (see {@link
+     * #sweepIdle}). Volatile: the take that makes a host busy and the reaper order themselves
+     * through it and the host's count.
      */
-    @GuardedBy("semaphore.lock")
-    LedgerSlot oldest;
-
-    /**
-     * The semaphore itself while it was used since the last GC but one, else null: idle hosts in
-     * steady use are not collected and re-created at every GC (see {@link #sweepIdle}).
-     */
-    @GuardedBy("semaphore.lock")
-    FifoHostSemaphore retained;
+    volatile FifoHostSemaphore retained;
 
     HostRef(HostTable table, HostKey key, FifoHostSemaphore semaphore) {
       super(semaphore, COLLECTED);

@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  * and slots that became unreachable unreleased.
  *
  * <p>Held past the threshold: {@link #sweep} runs on the regulator's timer thread and walks each
- * host's held slots oldest first, stopping at the first one younger than the threshold. A slot is
+ * host's held slots and takes those older than the threshold, oldest first. A slot is
  * reported by the first sweep that finds it overdue: the sweeps remember when the previous one
  * ran, and a slot overdue then was reported then. So no per-slot flag is needed, and a slot is
  * reported once however long it stays held.

@@ -8,24 +8,35 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A slot as its host semaphore records it: in the host's intrusive list of held slots (in
- * acquisition order), naming its pool's ledger, so taking and giving one back allocates nothing
- * but this object and takes no lock but the host's. A pool's close finds its slots there.
+ * A slot as its host semaphore records it: on the host's lock-free list of held slots, naming its
+ * pool's ledger, so taking and giving one back allocates nothing but this object and takes no lock.
+ * A pool's close finds its slots there.
  *
- * <p>Thread-safe: {@code released} flips once, under the host's lock and atomically with the
- * host's count, so whoever flips it (the holder, another thread, or the pool's close) is the one
- * that gives the slot back, and once anyone sees it released the host already has it back. A CAS
- * outside the lock would leave a window where the slot is marked released but still counted, and a
- * pool's close could return inside it.
+ * <p>Thread-safe: who gives it back is settled by one CAS of {@code holder} to {@link #RELEASING}
+ * ({@link #claim}), by the holder, any other thread, or the pool's close; the winner uncounts it
+ * with its host, then sets {@link #RELEASED} ({@link #settle}). Anyone else who finds it {@code
+ * RELEASING} waits for {@code RELEASED} ({@link #awaitSettled}): a few instructions, or one lock
+ * hand-off if the host has waiters. So once anyone sees it released, the host has it back, and
+ * no pool's close returns while one of its slots is still counted.
  *
- * <p>The released flag and the holding thread share one field ({@code holder}), so the slot stays
- * 40 bytes: the thread that took it with a blocking acquire or {@code tryAcquire} (null for an
- * async acquire, whose slot is commonly released on another thread), then {@link #RELEASED}. The
- * holding thread is read only to tell a certain self-deadlock ({@code FifoHostSemaphore}).
+ * <p>The release state and the holding thread share one field ({@code holder}), so the slot stays
+ * 40 bytes: {@code PENDING} while a take that pushed it has not counted it yet, then the thread
+ * that took it with a blocking acquire or {@code tryAcquire} (null for an async acquire, whose slot
+ * is commonly released on another thread), then {@code RELEASING}, then {@code RELEASED}. The holding thread is read only to tell a certain self-deadlock ({@code
+ * FifoHostSemaphore}).
  */
 final class LedgerSlot implements Slot {
+  /** The {@code holder} of a slot pushed by a take that has not counted it yet. */
+  private static final Object PENDING = new Object();
+
+  /** The {@code holder} of a slot being given back: its count is not back yet. */
+  private static final Object RELEASING = new Object();
+
   /** The {@code holder} of a slot given back. */
   private static final Object RELEASED = new Object();
+
+  /** How many times {@link #awaitSettled} spins before it yields. */
+  private static final int SPINS = 64;
 
   private static final VarHandle HOLDER;
 
@@ -42,41 +53,95 @@ final class LedgerSlot implements Slot {
   final long acquiredAt;
 
   /**
-   * The holding thread, or null, until given back; then {@link #RELEASED}. Set plainly at
-   * construction (the slot is published by the host's lock or to its own thread), set to {@code
-   * RELEASED} under {@code semaphore.lock}; volatile so that a repeated release needs no lock.
+   * The holding thread, or null, until claimed; then {@code RELEASING}, then {@code RELEASED}. Set
+   * plainly at construction (the slot is published by the CAS that pushes it on its host's list,
+   * or to its own thread); volatile so that every later change is seen.
    */
   @SuppressWarnings("unused") // through HOLDER
   private volatile Object holder;
 
-  @GuardedBy("semaphore.lock")
-  LedgerSlot hostPrev;
+  /**
+   * The next older slot on the host's held list. Written before the push that publishes this slot,
+   * later only by a prune under the host's lock (which only skips slots already given back), so a
+   * stale read still leads to every older held slot.
+   */
+  LedgerSlot below;
 
-  @GuardedBy("semaphore.lock")
-  LedgerSlot hostNext;
-
-  LedgerSlot(FifoHostSemaphore semaphore, PoolLedger ledger, long acquiredAt, Thread holder) {
+  LedgerSlot(FifoHostSemaphore semaphore, PoolLedger ledger, long acquiredAt) {
     this.semaphore = semaphore;
     this.ledger = ledger;
     this.acquiredAt = acquiredAt;
-    HOLDER.set(this, holder); // plain: a volatile store here would cost a fence per acquire
+    HOLDER.set(this, PENDING); // plain: the push that publishes it orders it
   }
 
-  /** Whether it was given back; once true, the host has it back. */
-  boolean released() {
-    return HOLDER.getVolatile(this) == RELEASED;
+  /** Marks a pending slot held by {@code thread} (null for an async acquire), once counted. */
+  void hold(Thread thread) {
+    HOLDER.setRelease(this, thread);
   }
 
-  /** Marks it given back; under {@code semaphore.lock}, in the step that uncounts it. */
-  @GuardedBy("semaphore.lock")
-  void markReleased() {
-    HOLDER.setVolatile(this, RELEASED);
+  /** Waits, if this slot's take has not counted or given it up yet, until it has. */
+  void awaitTaken() {
+    int spins = 0;
+    while (HOLDER.getAcquire(this) == PENDING) {
+      if (++spins < SPINS) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield(); // the taker was descheduled between its push and its count
+      }
+    }
   }
 
-  /** The thread that holds it, or null if it was taken asynchronously or was given back. */
-  @GuardedBy("semaphore.lock")
+  /** Claims the giving back of this slot; false if someone claimed it already (or it is pending). */
+  boolean claim() {
+    Object current = HOLDER.get(this); // plain: the CAS checks it
+    for (; ; ) {
+      if (current == RELEASING || current == RELEASED || current == PENDING) {
+        return false;
+      }
+      Object witness = HOLDER.compareAndExchange(this, current, RELEASING);
+      if (witness == current) {
+        return true;
+      }
+      current = witness;
+    }
+  }
+
+  /** Marks a claimed slot given back, once its host counts it no more. */
+  void settle() {
+    HOLDER.setRelease(this, RELEASED);
+  }
+
+  /** Marks a slot nobody else can have seen given back (a grant its waiter left). */
+  void settleUnclaimed() {
+    HOLDER.setRelease(this, RELEASED);
+  }
+
+  /** Whether it is held: counted by its host, and not being given back. */
+  boolean isHeld() {
+    Object current = HOLDER.getAcquire(this);
+    return current != PENDING && current != RELEASING && current != RELEASED;
+  }
+
+  /** Whether it was given back and its host has it back; the held list skips such slots. */
+  boolean isSettled() {
+    return HOLDER.getAcquire(this) == RELEASED;
+  }
+
+  /** Waits, if another thread claimed this slot, until that thread has given it back. */
+  void awaitSettled() {
+    int spins = 0;
+    while (HOLDER.getAcquire(this) == RELEASING) {
+      if (++spins < SPINS) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield(); // the claimer was descheduled between its two steps
+      }
+    }
+  }
+
+  /** The thread that holds it, or null if it was taken asynchronously or is being given back. */
   Thread holdingThread() {
-    Object current = HOLDER.get(this); // under the lock, which orders every write to it
+    Object current = HOLDER.getAcquire(this);
     return (current instanceof Thread) ? (Thread) current : null;
   }
 
@@ -92,14 +157,19 @@ final class LedgerSlot implements Slot {
 
   @Override
   public boolean release() {
-    // A pool closing meanwhile either reclaimed it first (giveBack then returns false) or finds
-    // it gone from the host's list; either way no close returns while it is counted.
-    return !released() && semaphore.giveBack(this, true);
+    // A pool closing meanwhile either claimed it first (giveBack then waits until it is back and
+    // returns false) or finds it claimed and waits; either way no close returns while it counts.
+    return semaphore.giveBack(this, true);
   }
 
   @Override
   public boolean isReleased() {
-    return released();
+    Object current = HOLDER.getVolatile(this);
+    if (current == RELEASING) {
+      awaitSettled();
+      return true;
+    }
+    return current == RELEASED;
   }
 
   @Override

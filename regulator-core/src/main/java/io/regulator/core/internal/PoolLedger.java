@@ -62,15 +62,25 @@ final class PoolLedger {
     return new PoolClosedException(name);
   }
 
-  /** Hands a queued waiter its slot, unless the pool closed or the waiter left. */
-  Grant grant(SlotWaiter waiter, LedgerSlot slot) {
+  /**
+   * Hands a queued waiter its slot, unless the pool closed or the waiter left. Called by {@code
+   * host.drain} under the host's lock; the slot is pushed and counted under this lock, so that a
+   * close, which takes this lock to set {@code closed} before it walks the hosts, finds it.
+   */
+  Grant grant(SlotWaiter waiter, LedgerSlot slot, FifoHostSemaphore host) {
     lock.lock();
     try {
       if (closed) {
         return Grant.POOL_CLOSED;
       }
       waiters.remove(waiter);
-      return waiter.grant(slot) ? Grant.GRANTED : Grant.ABANDONED;
+      host.admit(slot);
+      if (waiter.grant(slot)) {
+        host.granted(slot, waiter.thread());
+        return Grant.GRANTED;
+      }
+      host.abandoned(slot);
+      return Grant.ABANDONED;
     } finally {
       lock.unlock();
     }
