@@ -113,7 +113,20 @@ public final class HostKey implements Comparable<HostKey>, Serializable {
   }
 
   private static int defaultPort(URI uri) {
-    String scheme = uri.getScheme();
+    int port = defaultPort(uri.getScheme());
+    if (port == -1) {
+      throw new IllegalArgumentException(
+          "uri has no port and its scheme has no default port: " + uri);
+    }
+    return port;
+  }
+
+  /**
+   * The default port of a URI scheme: 80 for {@code http} and {@code ws}, 443 for {@code https}
+   * and {@code wss}, in any case; -1 for any other scheme or none. {@link LastHostKey} reads it
+   * too, so that both agree on what a URI without a port means.
+   */
+  static int defaultPort(String scheme) {
     // The usual spellings first: lowercasing the scheme was a tenth of a per-request key.
     if ("https".equals(scheme)) {
       return 443;
@@ -133,8 +146,7 @@ public final class HostKey implements Comparable<HostKey>, Serializable {
           break;
       }
     }
-    throw new IllegalArgumentException(
-        "uri has no port and its scheme has no default port: " + uri);
+    return -1;
   }
 
   private static void requirePort(int port) {
