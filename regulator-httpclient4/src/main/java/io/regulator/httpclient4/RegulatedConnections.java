@@ -1,6 +1,7 @@
 package io.regulator.httpclient4;
 
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.SlotLeak;
 import java.io.IOException;
@@ -35,6 +36,8 @@ public final class RegulatedConnections implements HttpClientConnectionManager, 
   private final RegulatedPool pool;
   private final Duration acquireTimeout;
   private final LeakWatch leakWatch;
+  /** The key of the last lease's target: HttpClient builds a new route per request, of one host mostly. */
+  private final LastHostKey keys = new LastHostKey();
 
   private RegulatedConnections(Builder builder) {
     this.delegate = builder.delegate;
@@ -161,13 +164,19 @@ public final class RegulatedConnections implements HttpClientConnectionManager, 
    * scheme's default (443 for https, else 80).
    */
   public static HostKey keyOf(HttpRoute route) {
-    Objects.requireNonNull(route, "route");
+    HttpHost target = Objects.requireNonNull(route, "route").getTargetHost();
+    return HostKey.of(target.getHostName(), portOf(target));
+  }
+
+  /** {@link #keyOf(HttpRoute)}, the same key as the last lease's while the target repeats. */
+  HostKey leaseKeyOf(HttpRoute route) {
     HttpHost target = route.getTargetHost();
+    return keys.of(target.getHostName(), portOf(target));
+  }
+
+  private static int portOf(HttpHost target) {
     int port = target.getPort();
-    if (port < 0) {
-      port = "https".equalsIgnoreCase(target.getSchemeName()) ? 443 : 80;
-    }
-    return HostKey.of(target.getHostName(), port);
+    return (port >= 0) ? port : "https".equalsIgnoreCase(target.getSchemeName()) ? 443 : 80;
   }
 
   @Override

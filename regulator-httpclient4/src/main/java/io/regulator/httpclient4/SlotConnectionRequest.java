@@ -65,7 +65,7 @@ final class SlotConnectionRequest implements ConnectionRequest {
     // HttpClient 4.5 passes 0 for "no connection-request timeout": then acquireTimeout bounds the slot wait.
     boolean bounded = timeout > 0 && timeUnit != null;
     long start = System.nanoTime();
-    HostKey key = RegulatedConnections.keyOf(route);
+    HostKey key = connections.leaseKeyOf(route);
     LeakWatch leakWatch = connections.leakWatch();
     Throwable site = leakWatch.acquisitionSite(key, connections.pool().name());
     Slot slot = acquireSlot(key, bounded ? Duration.ofNanos(timeUnit.toNanos(timeout)) : connections.acquireTimeout());

@@ -1,6 +1,7 @@
 package io.regulator.okhttp;
 
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.RegulatorException;
@@ -53,7 +54,7 @@ final class SlotInterceptor implements Interceptor {
   /** Set once by {@link #cancelAll()}; a lease taken after it is given back and its call failed. */
   private volatile boolean closing;
   /** The last host's key, reused while calls go to the same host and port (a client's usual case). */
-  private volatile LastKey lastKey;
+  private final LastHostKey keys = new LastHostKey();
 
   SlotInterceptor(RegulatedPool pool, Duration acquireTimeout, LeakWatch leakWatch) {
     this.pool = pool;
@@ -249,21 +250,14 @@ final class SlotInterceptor implements Interceptor {
   private HostKey keyOf(HttpUrl url) throws IOException {
     String host = url.host();
     int port = url.port();
-    LastKey last = lastKey;
-    if (last != null && last.port == port && last.host.equals(host)) {
-      return last.key;
-    }
     // OkHttp's host is canonical already (lowercase, punycode, IPv6 without brackets).
-    HostKey key;
     try {
-      key = HostKey.of(host, port);
+      return keys.of(host, port);
     } catch (IllegalArgumentException e) {
       // An IOException, not a crash of the dispatcher thread that runs an enqueued call.
       throw new IOException("no regulator key for " + url.scheme() + "://" + host + ":" + port
           + ": " + e.getMessage(), e);
     }
-    lastKey = new LastKey(host, port, key);
-    return key;
   }
 
   /** The request for a leak report: method and URL without its query, which may carry secrets. */
@@ -282,19 +276,6 @@ final class SlotInterceptor implements Interceptor {
 
   RegulatedPool pool() {
     return pool;
-  }
-
-  /** A host string, its port and their key. */
-  private static final class LastKey {
-    final String host;
-    final int port;
-    final HostKey key;
-
-    LastKey(String host, int port, HostKey key) {
-      this.host = host;
-      this.port = port;
-      this.key = key;
-    }
   }
 
   /**

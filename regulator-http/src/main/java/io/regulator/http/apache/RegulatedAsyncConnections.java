@@ -1,5 +1,6 @@
 package io.regulator.http.apache;
 
+import io.regulator.LastHostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
@@ -43,6 +44,8 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
   private final RegulatedPool pool;
   private final Duration acquireTimeout;
   private final RetryPolicy retryPolicy;
+  /** The key of the last lease's target: HttpClient builds a new route per request, of one host mostly. */
+  private final LastHostKey keys = new LastHostKey();
 
   private RegulatedAsyncConnections(AsyncClientConnectionManager delegate, RegulatedPool pool,
       Duration acquireTimeout, RetryPolicy retryPolicy) {
@@ -103,7 +106,7 @@ public final class RegulatedAsyncConnections implements AsyncClientConnectionMan
     CompletableFuture<Slot> acquiring;
     try {
       acquiring = pool.acquireAsync(
-          RegulatedConnections.keyOf(route), bounded ? requestTimeout.toDuration() : acquireTimeout);
+          RegulatedConnections.keyOf(route, keys), bounded ? requestTimeout.toDuration() : acquireTimeout);
     } catch (RuntimeException e) {
       result.failed(e);
       return result;

@@ -1,6 +1,7 @@
 package io.regulator.http.apache;
 
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.SlotLeak;
 import io.regulator.http.RetryPolicy;
@@ -40,6 +41,8 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
   private final Duration acquireTimeout;
   private final LeakWatch leakWatch;
   private final RetryPolicy retryPolicy;
+  /** The key of the last lease's target: HttpClient builds a new route per request, of one host mostly. */
+  private final LastHostKey keys = new LastHostKey();
 
   private RegulatedConnections(Builder builder) {
     this.delegate = builder.delegate;
@@ -140,13 +143,18 @@ public final class RegulatedConnections implements HttpClientConnectionManager {
    * The key a route's connections count against: its target host and port, also behind a proxy,
    * since the target is the server whose load is being capped.
    */
-  static HostKey keyOf(HttpRoute route) {
+  HostKey keyOf(HttpRoute route) {
+    return keyOf(route, keys);
+  }
+
+  /** {@link #keyOf(HttpRoute)} through {@code keys}, the cache of the manager that leases. */
+  static HostKey keyOf(HttpRoute route, LastHostKey keys) {
     HttpHost target = route.getTargetHost();
     int port = target.getPort();
     if (port < 0) {
       port = URIScheme.HTTPS.same(target.getSchemeName()) ? 443 : 80;
     }
-    return HostKey.of(target.getHostName(), port);
+    return keys.of(target.getHostName(), port);
   }
 
   @Override

@@ -63,7 +63,7 @@ final class SlotLeaseRequest implements LeaseRequest {
     Timeout bound = (timeout != null) ? timeout : requestTimeout;
     boolean bounded = bound != null && bound.isEnabled();
     long start = System.nanoTime();
-    HostKey key = RegulatedConnections.keyOf(route);
+    HostKey key = connections.keyOf(route);
     LeakWatch leakWatch = connections.leakWatch();
     Throwable site = leakWatch.acquisitionSite(key, connections.pool().name());
     Slot slot = acquireSlot(key, bounded ? bound.toDuration() : connections.acquireTimeout());

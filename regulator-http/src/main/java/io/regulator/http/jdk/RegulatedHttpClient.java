@@ -1,6 +1,7 @@
 package io.regulator.http.jdk;
 
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.http.RetryPolicy;
@@ -54,6 +55,8 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
   private final Duration acquireTimeout;
   private final boolean closeDelegate;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The key of the last request's host: a client usually sends to one host again and again. */
+  private final LastHostKey keys = new LastHostKey();
 
   private RegulatedHttpClient(Builder builder) {
     this.delegate = builder.delegate;
@@ -93,7 +96,7 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       throws IOException, InterruptedException {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(handler, "handler");
-    HostKey key = HostKey.of(request.uri());
+    HostKey key = keys.of(request.uri());
     String method = request.method();
     for (int attempt = 1; ; attempt++) {
       Slot slot = pool.acquire(key, acquireTimeout);
@@ -137,7 +140,7 @@ public final class RegulatedHttpClient extends HttpClient implements AutoCloseab
       HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushPromiseHandler) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(handler, "handler");
-    AsyncSend<T> send = new AsyncSend<>(request, handler, pushPromiseHandler, HostKey.of(request.uri()));
+    AsyncSend<T> send = new AsyncSend<>(request, handler, pushPromiseHandler, keys.of(request.uri()));
     send.attempt(1);
     return send.result;
   }

@@ -3,6 +3,7 @@ package io.regulator.reactor.netty;
 import io.netty.channel.ChannelFuture;
 import io.netty.resolver.AddressResolverGroup;
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
@@ -70,7 +71,8 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
     this.delegate = builder.delegate;
     this.pool = builder.pool;
     this.acquireTimeout = builder.acquireTimeout;
-    this.hostKeys = builder.hostKeys;
+    // Each provider its own last key: the default keys of two providers never evict each other's.
+    this.hostKeys = (builder.hostKeys != null) ? builder.hostKeys : lastKeyOf(new LastHostKey());
   }
 
   /** Wraps {@code delegate}; acquires wait up to 30 s for a slot. The result owns both arguments. */
@@ -96,6 +98,21 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
       return HostKey.of(inet.getHostString(), inet.getPort());
     }
     return null;
+  }
+
+  /**
+   * The default {@code hostKeys} of one provider: {@link #hostKeyOf}'s key, the last acquire's
+   * again while the remote host string and port repeat (the client supplies the address anew on
+   * every acquire, of one host mostly).
+   */
+  private static Function<SocketAddress, HostKey> lastKeyOf(LastHostKey keys) {
+    return address -> {
+      if (address instanceof InetSocketAddress) {
+        InetSocketAddress inet = (InetSocketAddress) address;
+        return keys.of(inet.getHostString(), inet.getPort());
+      }
+      return null;
+    };
   }
 
   /** The pool this provider's slots come from. */
@@ -224,7 +241,8 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
     private final ConnectionProvider delegate;
     private final RegulatedPool pool;
     private Duration acquireTimeout = DEFAULT_ACQUIRE_TIMEOUT;
-    private Function<? super SocketAddress, ? extends HostKey> hostKeys = RegulatedConnectionProvider::hostKeyOf;
+    /** Null for the default: {@link #hostKeyOf}, through a last key of the provider's own. */
+    private Function<? super SocketAddress, ? extends HostKey> hostKeys;
 
     private Builder(ConnectionProvider delegate, RegulatedPool pool) {
       this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -246,7 +264,8 @@ public final class RegulatedConnectionProvider implements ConnectionProvider {
 
     /**
      * How a remote address maps to the host it counts against; null from the function means not
-     * regulated. Default {@link RegulatedConnectionProvider#hostKeyOf}.
+     * regulated. Default {@link RegulatedConnectionProvider#hostKeyOf}'s key, the last acquire's
+     * reused while the remote host string and port repeat.
      */
     public Builder hostKeys(Function<? super SocketAddress, ? extends HostKey> hostKeys) {
       this.hostKeys = Objects.requireNonNull(hostKeys, "hostKeys");

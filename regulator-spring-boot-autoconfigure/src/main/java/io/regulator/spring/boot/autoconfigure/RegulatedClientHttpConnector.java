@@ -1,6 +1,7 @@
 package io.regulator.spring.boot.autoconfigure;
 
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import java.net.URI;
@@ -31,6 +32,8 @@ final class RegulatedClientHttpConnector implements ClientHttpConnector {
   private final ClientHttpConnector delegate;
   private final RegulatedPool pool;
   private final Duration timeout;
+  /** The key of the last exchange's host: a client usually sends to one host again and again. */
+  private final LastHostKey keys = new LastHostKey();
 
   RegulatedClientHttpConnector(ClientHttpConnector delegate, RegulatedPool pool, Duration timeout) {
     this.delegate = delegate;
@@ -63,7 +66,7 @@ final class RegulatedClientHttpConnector implements ClientHttpConnector {
   private Mono<Slot> slot(URI uri) {
     return Mono.create(
         sink -> {
-          HostKey key = HostKey.of(uri);
+          HostKey key = keys.of(uri);
           CompletableFuture<Slot> future = pool.acquireAsync(key, timeout);
           AtomicBoolean settled = new AtomicBoolean();
           sink.onCancel(

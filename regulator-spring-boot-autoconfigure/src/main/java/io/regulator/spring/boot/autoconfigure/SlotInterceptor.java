@@ -1,6 +1,6 @@
 package io.regulator.spring.boot.autoconfigure;
 
-import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import java.io.IOException;
@@ -24,6 +24,8 @@ import org.springframework.http.client.ClientHttpResponse;
 final class SlotInterceptor implements ClientHttpRequestInterceptor {
 
   private final RegulatedPool pool;
+  /** The key of the last request's host: a client usually sends to one host again and again. */
+  private final LastHostKey keys = new LastHostKey();
 
   SlotInterceptor(RegulatedPool pool) {
     this.pool = pool;
@@ -34,7 +36,7 @@ final class SlotInterceptor implements ClientHttpRequestInterceptor {
       HttpRequest request, byte[] body, ClientHttpRequestExecution execution) throws IOException {
     Slot slot;
     try {
-      slot = pool.acquire(HostKey.of(request.getURI()));
+      slot = pool.acquire(keys.of(request.getURI()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted =
