@@ -1,6 +1,7 @@
 package io.regulator.bench;
 
 import io.regulator.HostKey;
+import io.regulator.LastHostKey;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -158,6 +159,22 @@ public final class PairedRatios {
         long start = System.nanoTime();
         for (int i = 0; i < ops; i++) {
           Object key = HostKey.of(uris[sequence[next++ & (SEQUENCE - 1)]]);
+          Object permit = gate.acquire(key);
+          gate.release(key, permit);
+          sink += (permit == null) ? 1 : 0;
+        }
+        return System.nanoTime() - start;
+      }
+    });
+    // As the integrations run it: the request's URI through the client's one LastHostKey, which
+    // hits while requests keep to one host and builds the key (HostKey.of) when they change.
+    LastHostKey lastKey = new LastHostKey();
+    blocks.add(new Block("regulator-lastkey", Peer.REGULATOR, hosts, sequence) {
+      @Override
+      long run(int ops) throws InterruptedException {
+        long start = System.nanoTime();
+        for (int i = 0; i < ops; i++) {
+          Object key = lastKey.of(uris[sequence[next++ & (SEQUENCE - 1)]]);
           Object permit = gate.acquire(key);
           gate.release(key, permit);
           sink += (permit == null) ? 1 : 0;
