@@ -331,29 +331,12 @@ final class FifoHostSemaphore extends HostLock {
   /** Clears {@link #QUEUED} once the queue is empty; under the lock. */
   @GuardedBy("this")
   private void clearQueued() {
-    long s = state();
-    for (; ; ) {
-      if (!queued(s)) {
-        return;
-      }
-      long witness = (long) STATE.compareAndExchange(this, s, s & ~QUEUED);
-      if (witness == s) {
-        return;
-      }
-      s = witness;
-    }
+    STATE.getAndBitwiseAnd(this, ~QUEUED);
   }
 
   /** Adds {@code delta} to the count; under the lock, or while nothing else can change it. */
   private void addCount(int delta) {
-    long s = state();
-    for (; ; ) {
-      long witness = (long) STATE.compareAndExchange(this, s, s + delta);
-      if (witness == s) {
-        return;
-      }
-      s = witness;
-    }
+    STATE.getAndAdd(this, (long) delta);
   }
 
   /**
@@ -482,7 +465,7 @@ final class FifoHostSemaphore extends HostLock {
     }
     lock();
     try {
-      addCount(-n); // QUEUED may have been cleared meanwhile, so by CAS
+      addCount(-n); // atomic: QUEUED may have cleared before the lock; fast takes CAS it then
       return drain();
     } finally {
       unlock();
