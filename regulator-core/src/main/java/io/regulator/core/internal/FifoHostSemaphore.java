@@ -64,11 +64,22 @@ import java.util.function.LongSupplier;
  * slot, since unlinked slots keep their links. So walkers (a pool's close, the time-out message,
  * the self-deadlock check, snapshots, the leak sweep) need no lock.
  *
+ * <p>Striped once contended: while takes do not collide, a fast take pushes on {@code top}; the
+ * first push that loses its CAS there makes the host's {@code stripes} ({@link Stripe}, twice the
+ * processors), and from then on each fast take pushes on the stripe its thread's id hashes to,
+ * each with its own top and buried count. The host's own list keeps the slots pushed before and
+ * the grants to waiters (pushed under the lock). Without stripes, threads sharing a host pushed on
+ * one word and counted buried slots in one field, besides the count's two CASes: both cores on one
+ * host ran at 0.85x failsafe's throughput; with them, about 1.04x (docs/benchmarks.md). Walkers go
+ * down the host's own list, then down each stripe in order ({@link #first}, {@link #after}).
+ *
  * <p>A pool's close sets its ledger's {@code closed} flag, then walks every live host and
  * claims the slots naming its ledger ({@link #reclaimAll}). A fast take pushes its slot, then
  * reads that flag: of the push and the flag's write, the later one's thread sees the other, so a
  * slot taken concurrently with the close is found by the walk, or its taker sees the close and
- * gives it back itself; the slot's CAS decides which, if both. A waiter's grant is counted and
+ * gives it back itself; the slot's CAS decides which, if both. The same holds on a stripe: the
+ * walk reads the stripes array and each stripe (volatile) after the flag, and a stripe made for a
+ * push is published by a CAS before that push. A waiter's grant is counted and
  * pushed under its ledger's lock ({@link PoolLedger#grant}), which the close takes to set the
  * flag, so it comes before the walk or not at all.
  *
@@ -115,16 +126,73 @@ final class FifoHostSemaphore extends HostLock {
   /** How many given-back slots may lie buried below held ones, beyond the count, before a prune. */
   private static final int BURIED_SLACK = 16;
 
+  /**
+   * How many stripes a contended host's held list splits into: twice the processors, rounded up to
+   * a power of two, so that each thread's hash finds a stripe of its own more often than not.
+   */
+  private static final int STRIPES = Math.min(64,
+      Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2);
+
+  /** {@code log2(STRIPES)}: how many top bits of a thread's hash pick its stripe. */
+  private static final int STRIPE_BITS = Integer.numberOfTrailingZeros(STRIPES);
+
   private static final VarHandle STATE;
   private static final VarHandle TOP;
+  private static final VarHandle STRIPES_OF;
+  private static final VarHandle STRIPE_AT = MethodHandles.arrayElementVarHandle(Stripe[].class);
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       STATE = lookup.findVarHandle(FifoHostSemaphore.class, "state", long.class);
       TOP = lookup.findVarHandle(FifoHostSemaphore.class, "top", LedgerSlot.class);
+      STRIPES_OF = lookup.findVarHandle(FifoHostSemaphore.class, "stripes", Stripe[].class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * One stripe of a contended host's held list: a Treiber list of its own, which the threads whose
+   * hash picks it push on. Each stripe is allocated by the first thread that needs it, so stripes
+   * of different threads come from different allocation buffers and do not share a cache line.
+   */
+  static final class Stripe {
+    private static final VarHandle STRIPE_TOP;
+
+    static {
+      try {
+        STRIPE_TOP = MethodHandles.lookup().findVarHandle(Stripe.class, "top", LedgerSlot.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    /** Its place in the host's stripes, so that a walk goes on to the next one. */
+    final int index;
+
+    /** The newest slot pushed on this stripe, or null. */
+    @SuppressWarnings("unused") // through STRIPE_TOP
+    volatile LedgerSlot top;
+
+    /** As the host's own {@code buried}, for this stripe. */
+    int buried;
+
+    Stripe(int index) {
+      this.index = index;
+    }
+
+    void push(LedgerSlot slot) {
+      slot.stripe = this;
+      LedgerSlot current = top;
+      for (; ; ) {
+        slot.below = skipSettled(current);
+        LedgerSlot witness = (LedgerSlot) STRIPE_TOP.compareAndExchange(this, current, slot);
+        if (witness == current) {
+          return;
+        }
+        current = witness;
+      }
     }
   }
 
@@ -148,9 +216,16 @@ final class FifoHostSemaphore extends HostLock {
   @SuppressWarnings("unused") // through STATE
   private volatile long state;
 
-  /** The newest slot pushed on the held list (see "Held slots"), or null. */
+  /** The newest slot pushed on this host's own held list (see "Held slots"), or null. */
   @SuppressWarnings("unused") // through TOP
   private volatile LedgerSlot top;
+
+  /**
+   * The stripes of the held list, null until two takes collided on {@code top}; an element is
+   * null until a thread first pushes there. Elements are read and set through {@code STRIPE_AT}.
+   */
+  @SuppressWarnings("unused") // through STRIPES_OF
+  private volatile Stripe[] stripes;
 
   /**
    * Roughly how many given-back slots lie below held ones: written without synchronization, so
@@ -211,7 +286,7 @@ final class FifoHostSemaphore extends HostLock {
       return null;
     }
     LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
-    push(slot); // pending: a close that walks this host now waits to see how it ends
+    pushTaken(slot); // pending: a close that walks this host now waits to see how it ends
     if (ledger.isClosed()) { // after the push: see "Held slots"
       slot.settleUnclaimed();
       throw ledger.closedException();
@@ -249,21 +324,98 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
-  /** Pushes a held slot on the list, skipping the given-back slots on top. */
+  /**
+   * Pushes a slot taken without waiting: on this host's own list while takes do not collide; once
+   * one push loses its CAS, on the stripe of the taking thread (see "Held slots").
+   */
+  private void pushTaken(LedgerSlot slot) {
+    Stripe[] striped = stripes;
+    if (striped == null) {
+      LedgerSlot current = top;
+      slot.below = skipSettled(current);
+      if (TOP.compareAndSet(this, current, slot)) {
+        return;
+      }
+      striped = inflate();
+    }
+    stripeOf(striped).push(slot);
+  }
+
+  /** The stripes, made by the first push that lost its CAS on {@code top} (or by a test). */
+  Stripe[] inflate() {
+    Stripe[] fresh = new Stripe[STRIPES];
+    Stripe[] witness = (Stripe[]) STRIPES_OF.compareAndExchange(this, (Stripe[]) null, fresh);
+    return (witness == null) ? fresh : witness;
+  }
+
+  /** The calling thread's stripe, made if it is the first there. */
+  private static Stripe stripeOf(Stripe[] striped) {
+    // Fibonacci hashing of the thread's id (its top bits): threads made one after another, as a
+    // pool's are, land on stripes far apart.
+    long id = Thread.currentThread().getId();
+    int index = (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - STRIPE_BITS));
+    Stripe stripe = (Stripe) STRIPE_AT.getVolatile(striped, index);
+    if (stripe == null) {
+      Stripe fresh = new Stripe(index);
+      Stripe witness = (Stripe) STRIPE_AT.compareAndExchange(striped, index, (Stripe) null, fresh);
+      stripe = (witness == null) ? fresh : witness;
+    }
+    return stripe;
+  }
+
+  /** Pushes a slot on this host's own list, skipping the given-back slots on top. */
   private void push(LedgerSlot slot) {
     LedgerSlot current = top;
     for (; ; ) {
-      LedgerSlot below = current;
-      while (below != null && below.isSettled()) {
-        below = below.below;
-      }
-      slot.below = below;
+      slot.below = skipSettled(current);
       LedgerSlot witness = (LedgerSlot) TOP.compareAndExchange(this, current, slot);
       if (witness == current) {
         return;
       }
       current = witness;
     }
+  }
+
+  /** The first slot from {@code slot} down that is not given back yet, or null. */
+  private static LedgerSlot skipSettled(LedgerSlot slot) {
+    while (slot != null && slot.isSettled()) {
+      slot = slot.below;
+    }
+    return slot;
+  }
+
+  /** The newest slot of the whole held list, stripes included, or null: a walk starts here. */
+  private LedgerSlot first() {
+    LedgerSlot newest = top;
+    return (newest != null) ? newest : firstFrom(0);
+  }
+
+  /** The slot a walk visits after {@code slot}: the next older one, or the next stripe's newest. */
+  private LedgerSlot after(LedgerSlot slot) {
+    LedgerSlot below = slot.below;
+    if (below != null) {
+      return below;
+    }
+    Stripe stripe = slot.stripe;
+    return firstFrom((stripe == null) ? 0 : stripe.index + 1);
+  }
+
+  /** The newest slot of the first stripe from {@code index} on that has one, or null. */
+  private LedgerSlot firstFrom(int index) {
+    Stripe[] striped = stripes;
+    if (striped == null) {
+      return null;
+    }
+    for (int i = index; i < striped.length; i++) {
+      Stripe stripe = (Stripe) STRIPE_AT.getVolatile(striped, i);
+      if (stripe != null) {
+        LedgerSlot newest = stripe.top;
+        if (newest != null) {
+          return newest;
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -355,7 +507,7 @@ final class FifoHostSemaphore extends HostLock {
   @GuardedBy("this")
   private int deadlockedSlots(Thread caller) {
     int mine = 0;
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
       if (slot.holdingThread() == caller) {
         mine++;
       }
@@ -363,7 +515,7 @@ final class FifoHostSemaphore extends HostLock {
     if (mine == 0 || mine == count(state())) {
       return mine;
     }
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
       if (slot.isSettled()) {
         continue;
       }
@@ -435,8 +587,9 @@ final class FifoHostSemaphore extends HostLock {
     }
     SlotWaiter toWake = returnCount(1);
     slot.settle();
-    if (slot != top) { // below a newer slot: left on the list until a prune
-      noteBuried();
+    Stripe stripe = slot.stripe;
+    if (slot != ((stripe == null) ? top : stripe.top)) { // below a newer slot: left until a prune
+      noteBuried(stripe);
     }
     if (observe) {
       try {
@@ -472,9 +625,14 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
-  /** Counts a slot given back below the top, and prunes once there are too many of those. */
-  private void noteBuried() {
-    int now = ++buried; // racy: a lost increment only delays a prune
+  /**
+   * Counts a slot given back below the top of its list ({@code stripe}, or this host's own if
+   * null), and prunes once there are too many of those.
+   */
+  private void noteBuried(Stripe stripe) {
+    // Racy: a lost increment only delays a prune. Per stripe, so that threads of a contended host
+    // do not all write one field.
+    int now = (stripe == null) ? ++buried : ++stripe.buried;
     if (now > BURIED_SLACK + count(state()) && tryLock()) {
       try {
         prune();
@@ -485,13 +643,29 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Unlinks the slots given back from the held list but {@code top}, which only pushes replace.
-   * Under the lock, so one prune at a time; pushes and walks go on meanwhile (see "Held slots").
+   * Unlinks the given-back slots from this host's own list and from each stripe, but the top of
+   * each, which only pushes replace. Under the lock, so one prune at a time; pushes and walks go
+   * on meanwhile (see "Held slots").
    */
   @GuardedBy("this")
   private void prune() {
     buried = 0;
-    LedgerSlot kept = top;
+    pruneBelow(top);
+    Stripe[] striped = stripes;
+    if (striped != null) {
+      for (int i = 0; i < striped.length; i++) {
+        Stripe stripe = (Stripe) STRIPE_AT.getVolatile(striped, i);
+        if (stripe != null) {
+          stripe.buried = 0;
+          pruneBelow(stripe.top);
+        }
+      }
+    }
+  }
+
+  /** Unlinks the given-back slots below {@code kept}, the top of one list. */
+  @GuardedBy("this")
+  private static void pruneBelow(LedgerSlot kept) {
     if (kept == null) {
       return;
     }
@@ -516,7 +690,7 @@ final class FifoHostSemaphore extends HostLock {
    */
   void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
     int before = reclaimed.size();
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
       if (slot.ledger == ledger) {
         slot.awaitTaken(); // a take that began before the close: counted, or given up
         if (slot.claim()) {
@@ -537,13 +711,22 @@ final class FifoHostSemaphore extends HostLock {
     if (toWake != null) {
       wakeLater.add(toWake);
     }
-    noteBuried();
+    noteBuried(null);
+  }
+
+  /** How many slots the held list links now, given back or not: what a prune bounds. */
+  int listedSlots() {
+    int listed = 0;
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
+      listed++;
+    }
+    return listed;
   }
 
   /** How many slots of this host {@code ledger}'s pool holds now. */
   int heldBy(PoolLedger ledger) {
     int held = 0;
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
       if (slot.ledger == ledger && slot.isHeld()) {
         held++;
       }
@@ -714,7 +897,7 @@ final class FifoHostSemaphore extends HostLock {
 
   private Map<String, Integer> heldByPool() {
     Map<String, Integer> byPool = new TreeMap<>();
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
       if (slot.isHeld()) {
         byPool.merge(slot.ledger.name, 1, Integer::sum);
       }
@@ -744,16 +927,10 @@ final class FifoHostSemaphore extends HostLock {
    * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
    */
   private String describeHolders() {
-    LedgerSlot oldest = null;
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
-      if (slot.isHeld()) {
-        oldest = slot; // newest first, so the last one held is the oldest
-      }
-    }
-    if (oldest == null) {
+    List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool().entrySet());
+    if (byPool.isEmpty()) {
       return "";
     }
-    List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool().entrySet());
     byPool.sort(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
         .thenComparing(Map.Entry.comparingByKey()));
     StringBuilder holders = new StringBuilder("held by {");
@@ -761,23 +938,54 @@ final class FifoHostSemaphore extends HostLock {
       holders.append((i == 0) ? "" : ", ")
           .append(byPool.get(i).getKey()).append('=').append(byPool.get(i).getValue());
     }
-    holders.append("}, oldest by '").append(oldest.ledger.name).append('\'');
-    if (stampsSlots) { // else slots taken without waiting carry no time
-      long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
-      holders.append(" for ").append(ageMillis).append(" ms");
+    holders.append('}');
+    LedgerSlot oldest = oldestHeld();
+    if (oldest != null) {
+      holders.append(", oldest by '").append(oldest.ledger.name).append('\'');
+      if (stampsSlots) { // else slots taken without waiting carry no time
+        long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
+        holders.append(" for ").append(ageMillis).append(" ms");
+      }
     }
     return holders.toString();
   }
 
   /**
+   * The held slot taken first, or null if none is held or it cannot be told. Stamped slots are
+   * compared by time. Unstamped, a list's order tells their age (newest first), but lists cannot
+   * be compared with each other: on a striped host only a slot of the host's own list taken before
+   * the stripes existed (unstamped, unlike a grant) is known to be older than every striped one.
+   */
+  private LedgerSlot oldestHeld() {
+    LedgerSlot oldest = null;
+    if (stampsSlots) {
+      for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
+        if (slot.isHeld() && (oldest == null || slot.acquiredAt - oldest.acquiredAt <= 0)) {
+          oldest = slot; // <= : of equal stamps, the later in the walk, older in its list
+        }
+      }
+      return oldest;
+    }
+    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+      if (slot.isHeld()) {
+        oldest = slot; // newest first, so the last one held is the oldest
+      }
+    }
+    if (stripes == null) {
+      return oldest;
+    }
+    return (oldest != null && oldest.acquiredAt == 0) ? oldest : null;
+  }
+
+  /**
    * Adds to {@code due}, oldest first, every held slot that is at least {@code thresholdNanos}
    * old at {@code now} but was not yet at {@code previousSweep} (every such slot if {@code
-   * first}). Walks every held slot: the list is newest first.
+   * first}). Walks every held slot.
    */
   void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
       List<LedgerSlot> due) {
     int from = due.size();
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
+    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
       if (!slot.isHeld() || now - slot.acquiredAt < thresholdNanos) {
         continue;
       }
@@ -785,6 +993,11 @@ final class FifoHostSemaphore extends HostLock {
         due.add(slot);
       }
     }
-    Collections.reverse(due.subList(from, due.size()));
+    // Oldest first: each list is newest first, so reversed, then (stably) by time, since the
+    // stripes (see "Held slots") are not in order with each other; sweeps run only where slots
+    // are stamped.
+    List<LedgerSlot> found = due.subList(from, due.size());
+    Collections.reverse(found);
+    found.sort(Comparator.comparingLong(slot -> slot.acquiredAt));
   }
 }

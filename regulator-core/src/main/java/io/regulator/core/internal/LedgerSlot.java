@@ -67,6 +67,12 @@ final class LedgerSlot implements Slot {
    */
   LedgerSlot below;
 
+  /**
+   * The stripe of its host's held list it was pushed on, or null for the host's own list. Written
+   * before the push that publishes this slot, never after.
+   */
+  FifoHostSemaphore.Stripe stripe;
+
   LedgerSlot(FifoHostSemaphore semaphore, PoolLedger ledger, long acquiredAt) {
     this.semaphore = semaphore;
     this.ledger = ledger;
