@@ -52,7 +52,6 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
       // The regulator closed under us, and with it this waiter's pool.
       if (cancel()) {
         semaphore.leave(this);
-        ledger.removeWaiter(this);
         finish(Outcome.CLOSED, ticker.getAsLong() - enqueuedAt);
         complete(() -> future.completeExceptionally(new PoolClosedException(ledger.name)));
       }
@@ -66,7 +65,6 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
   private void timeOut() {
     if (cancel()) {
       semaphore.leave(this);
-      ledger.removeWaiter(this);
       long waited = ticker.getAsLong() - enqueuedAt;
       var exception = semaphore.timeoutException(waited);
       finish(Outcome.TIMEOUT, waited);
@@ -79,7 +77,6 @@ final class FutureWaiter extends SlotWaiter implements BiConsumer<Slot, Throwabl
   public void accept(Slot value, Throwable failure) {
     if (cancel()) {
       semaphore.leave(this);
-      ledger.removeWaiter(this);
       disarm();
       finish(Outcome.CANCELLED, ticker.getAsLong() - enqueuedAt);
     }

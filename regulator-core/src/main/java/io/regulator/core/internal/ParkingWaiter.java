@@ -39,7 +39,6 @@ final class ParkingWaiter extends SlotWaiter {
     }
     if (cancel()) {
       semaphore.leave(this);
-      ledger.removeWaiter(this);
       long waited = ticker.getAsLong() - enqueuedAt;
       if (interrupted) {
         finish(Outcome.INTERRUPTED, waited);

@@ -166,8 +166,7 @@ public final class SemaphoreRegistry implements HostRegulator {
    * until that thread gave every slot back, so that no close returns with the slots still out.
    */
   void shutdown(PoolLedger ledger, boolean unreachable) {
-    List<SlotWaiter> waiters = ledger.close();
-    if (waiters == null) {
+    if (!ledger.close()) {
       ledger.awaitReclaimed();
       return;
     }
@@ -175,18 +174,14 @@ public final class SemaphoreRegistry implements HostRegulator {
     pools.remove(ledger.name, ledger);
     // Waiters are failed and slots given back now, but nobody is woken until the latch is open:
     // a woken waiter may run a continuation inline that closes this pool again.
-    List<SlotWaiter> failed = new ArrayList<>(waiters.size());
-    for (SlotWaiter waiter : waiters) {
-      if (waiter.fail()) {
-        waiter.semaphore.leave(waiter);
-        failed.add(waiter);
-      }
-    }
+    List<SlotWaiter> failed = new ArrayList<>();
     List<SlotWaiter> admitted = new ArrayList<>();
     List<LedgerSlot> reclaimed = new ArrayList<>();
-    // Every host the pool could hold a slot of is in the table and pinned there while busy; a
-    // host that joined after this walk began never granted this pool a slot (it reads `closed`).
+    // Every host the pool could hold a slot of or wait for is in the table, pinned there while
+    // busy or queued; a host that joined after this walk began never granted this pool a slot nor
+    // queued its waiter (both read `closed`).
     for (FifoHostSemaphore semaphore : table.semaphores()) {
+      semaphore.failAll(ledger, failed);
       semaphore.reclaimAll(ledger, admitted, reclaimed);
     }
     ledger.reclaimed();
