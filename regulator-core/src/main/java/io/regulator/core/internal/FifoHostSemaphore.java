@@ -769,26 +769,22 @@ final class FifoHostSemaphore extends HostLock {
       SlotWaiter waiter = head;
       unqueue(waiter);
       boolean wake;
+      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong()); // pending
+      push(slot); // before the waiter can see it; then `closed`, as a fast take does
       if (waiter.ledger.isClosed()) {
+        slot.settleUnclaimed();
         wake = waiter.fail();
-      } else {
-        LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong()); // pending
-        push(slot); // before the waiter can see it; then `closed`, as a fast take does
-        if (waiter.ledger.isClosed()) {
-          slot.settleUnclaimed();
-          wake = waiter.fail();
-        } else if (waiter.grant(slot)) {
-          addCount(1);
-          slot.hold(waiter.thread()); // its waiter may already see the grant: it waits for this
-          if (!used) {
-            used = true;
-          }
-          pin();
-          wake = true;
-        } else {
-          slot.settleUnclaimed(); // it timed out or was cancelled; its own thread cleans up
-          wake = false;
+      } else if (waiter.grant(slot)) {
+        addCount(1);
+        slot.hold(waiter.thread()); // its waiter may already see the grant: it waits for this
+        if (!used) {
+          used = true;
         }
+        pin();
+        wake = true;
+      } else {
+        slot.settleUnclaimed(); // it timed out or was cancelled; its own thread cleans up
+        wake = false;
       }
       if (wake) {
         if (wakeTail == null) {

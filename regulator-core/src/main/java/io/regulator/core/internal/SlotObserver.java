@@ -10,8 +10,8 @@ import io.regulator.Slot;
  * acquire and release paths of an unobserved regulator make one inlined empty call each and
  * allocate nothing for it; otherwise an {@link ObserverChain}, which never lets an exception out.
  *
- * <p>Every method is called with no lock held: the host's lock is released
- * before anything here runs. Implementations are thread-safe.
+ * <p>Every method is called with no lock held: the host's lock is released before anything here
+ * runs. Implementations are thread-safe.
  *
  * <p>Each slot handed to a caller passes {@link #acquired} once, on the thread that hands it
  * over, and {@link #released} once, on the thread that gave it back, whichever path that was
