@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +94,7 @@ class NestedCallScenarioTest {
   }
 
   @Test
+  @Tag("virtual-threads")
   void nestedCallOnAVirtualThread_failsAtOnceNamingHostPoolAndHolders() throws Exception {
     assumeTrue(NEW_VIRTUAL_THREAD_EXECUTOR != null, "virtual threads need JDK 21+; this is JDK "
         + Runtime.version().feature());
