@@ -249,6 +249,12 @@ final class FifoHostSemaphore extends HostLock {
   /** Whether a slot was taken since the last sweep after a GC; a hint, written without a lock. */
   private boolean used;
 
+  /**
+   * The armed deadline timer of this host's untimed waiters, or null (see {@link DeadlineSweep}).
+   * Written under the lock; read without it by a waiter choosing how to park.
+   */
+  private volatile DeadlineSweep sweep;
+
   @GuardedBy("this")
   private int waiting;
 
@@ -504,9 +510,90 @@ final class FifoHostSemaphore extends HostLock {
         tail = waiter;
         waiter.queued = true;
         waiting++;
+        if (waiter instanceof ParkingWaiter) {
+          coverBySweep((ParkingWaiter) waiter);
+        }
         return null;
       } finally {
         unlock();
+      }
+    }
+  }
+
+  /**
+   * Arms an earlier sweep if {@code waiter} has a far deadline that the armed one, if any, would
+   * reach too late. The timer is the JDK's {@code ScheduledThreadPoolExecutor}, whose lock never
+   * calls out: arming under this lock keeps the invariant of {@link DeadlineSweep} at every unlock.
+   */
+  @GuardedBy("this")
+  private void coverBySweep(ParkingWaiter waiter) {
+    if (waiter.timer == null) {
+      return; // a short timeout: it parks timed
+    }
+    DeadlineSweep armed = sweep;
+    if (armed == null || waiter.deadline - armed.deadline < 0) {
+      DeadlineSweep earlier = new DeadlineSweep(entry, waiter.deadline, waiter.timer);
+      if (earlier.arm(ticker.getAsLong())) {
+        sweep = earlier; // the old one, if any, finds itself superseded and does nothing
+      }
+    }
+  }
+
+  /** Whether a sweep will wake a queued waiter with this deadline by then: it may park untimed. */
+  boolean sweepsBy(long deadline) {
+    DeadlineSweep armed = sweep;
+    return armed != null && deadline - armed.deadline >= 0;
+  }
+
+  /**
+   * Run by {@code ran} at its deadline on the timer thread: wakes the queued waiters whose deadline
+   * passed (each then times out on its own thread) and arms the next sweep for the earliest
+   * deadline left. Holds the lock only to read the queue; wakes after the unlock.
+   */
+  void sweepExpired(DeadlineSweep ran) {
+    List<ParkingWaiter> expired = null;
+    lock();
+    try {
+      if (sweep != ran) {
+        return; // superseded by an earlier sweep, armed meanwhile
+      }
+      long now = ticker.getAsLong();
+      ParkingWaiter earliest = null;
+      for (SlotWaiter waiter = head; waiter != null; waiter = waiter.next) {
+        if (!(waiter instanceof ParkingWaiter) || ((ParkingWaiter) waiter).timer == null) {
+          continue;
+        }
+        ParkingWaiter parked = (ParkingWaiter) waiter;
+        if (parked.deadline - now <= 0) {
+          if (expired == null) {
+            expired = new ArrayList<>();
+          }
+          expired.add(parked);
+        } else if (earliest == null || parked.deadline - earliest.deadline < 0) {
+          earliest = parked;
+        }
+      }
+      sweep = null;
+      if (earliest != null) {
+        DeadlineSweep next = new DeadlineSweep(entry, earliest.deadline, ran.timer);
+        if (next.arm(now)) {
+          sweep = next;
+        } else {
+          // The timer shut down: every waiter left must park timed; wake them to choose again.
+          expired = (expired == null) ? new ArrayList<>() : expired;
+          for (SlotWaiter waiter = head; waiter != null; waiter = waiter.next) {
+            if (waiter instanceof ParkingWaiter && !expired.contains(waiter)) {
+              expired.add((ParkingWaiter) waiter);
+            }
+          }
+        }
+      }
+    } finally {
+      unlock();
+    }
+    if (expired != null) {
+      for (ParkingWaiter waiter : expired) {
+        waiter.wake();
       }
     }
   }

@@ -3,8 +3,10 @@ package io.regulator.core.internal;
 import io.regulator.PoolClosedException;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A thread blocked in {@code acquire}: it parks until a releasing thread hands it a slot and
@@ -17,21 +19,41 @@ final class ParkingWaiter extends SlotWaiter {
   private final Thread thread;
   private final LongSupplier ticker;
 
-  ParkingWaiter(FifoHostSemaphore semaphore, PoolLedger ledger, LongSupplier ticker) {
+  /** When it times out, on {@code ticker}. */
+  final long deadline;
+
+  /**
+   * The timer of a sweep that may wake it at its deadline ({@link DeadlineSweep}), or null for a
+   * timeout too short to leave to one: then it always parks timed.
+   */
+  final ScheduledExecutorService timer;
+
+  /**
+   * @param timer where a far deadline's sweep runs, or null; read only if the timeout is long
+   *     enough ({@link DeadlineSweep#MIN_TIMEOUT_NANOS})
+   */
+  ParkingWaiter(FifoHostSemaphore semaphore, PoolLedger ledger, LongSupplier ticker,
+      long timeoutNanos, Supplier<ScheduledExecutorService> timer) {
     super(semaphore, ledger, ticker.getAsLong());
     this.thread = Thread.currentThread();
     this.ticker = ticker;
+    this.deadline = enqueuedAt + timeoutNanos; // timeouts are capped far below overflow
+    this.timer = (timeoutNanos >= DeadlineSweep.MIN_TIMEOUT_NANOS) ? timer.get() : null;
   }
 
   /** Waits for the outcome; see {@code RegulatedPool.acquire} for what each ending throws. */
-  Slot await(long timeoutNanos) throws InterruptedException {
+  Slot await() throws InterruptedException {
     boolean interrupted = false;
     while (state() == WAITING) {
-      long remaining = timeoutNanos - (ticker.getAsLong() - enqueuedAt);
+      long remaining = deadline - ticker.getAsLong();
       if (remaining <= 0) {
         break;
       }
-      LockSupport.parkNanos(this, remaining);
+      if (timer != null && semaphore.sweepsBy(deadline)) {
+        LockSupport.park(this); // the host's sweep wakes it by its deadline: no timer task
+      } else {
+        LockSupport.parkNanos(this, remaining);
+      }
       if (Thread.interrupted()) {
         interrupted = true;
         break;

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * The object a pool holds: the {@link RegulatedPool} API over a {@link PoolLedger}.
@@ -38,6 +40,9 @@ final class PoolHandle implements RegulatedPool {
   /** The host this pool used last; see {@link #semaphore(HostKey)}. */
   private HostTable.HostRef lastHost;
 
+  /** The regulator's timer, for the deadline sweeps of waiters (see {@link DeadlineSweep}). */
+  private final Supplier<ScheduledExecutorService> timer;
+
   /** The regulator's default acquire timeout, converted once: {@code acquire(key)} is hot. */
   private final long defaultTimeoutNanos;
 
@@ -45,6 +50,7 @@ final class PoolHandle implements RegulatedPool {
     this.ledger = ledger;
     this.observer = ledger.observer;
     this.registry = registry;
+    this.timer = registry::timer;
     this.cleanable = cleaner.register(this, new Reclaimer(ledger, registry));
     this.defaultTimeoutNanos = toNanos(registry.settings().acquireTimeout());
   }
@@ -82,7 +88,8 @@ final class PoolHandle implements RegulatedPool {
       observer.refused(key, ledger, Outcome.TIMEOUT, 0);
       throw timedOut;
     }
-    ParkingWaiter waiter = new ParkingWaiter(semaphore, ledger, registry.settings().ticker());
+    ParkingWaiter waiter = new ParkingWaiter(
+        semaphore, ledger, registry.settings().ticker(), timeoutNanos, timer);
     try {
       try {
         slot = semaphore.takeOrEnqueue(waiter);
@@ -90,7 +97,7 @@ final class PoolHandle implements RegulatedPool {
         refused(key, e);
         throw e;
       }
-      return (slot != null) ? observer.acquired(slot, 0, null) : waiter.await(timeoutNanos);
+      return (slot != null) ? observer.acquired(slot, 0, null) : waiter.await();
     } finally {
       // Nothing in the regulator references this handle, so that its Cleaner can run; without
       // the fence, `this` is dead during the wait and the GC could close the pool under its own

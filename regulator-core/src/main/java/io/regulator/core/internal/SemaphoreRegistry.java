@@ -107,14 +107,14 @@ public final class SemaphoreRegistry implements HostRegulator {
     return table;
   }
 
-  /** The timer of async acquire timeouts, started on first use: sync-only users get no thread. */
+  /** The timer of async acquire timeouts and waiters' deadline sweeps, started on first use. */
   ScheduledExecutorService timer() {
     ScheduledExecutorService current = timer.get();
     if (current != null) {
       return current;
     }
     ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, "regulator-async-timeouts");
+      Thread thread = new Thread(runnable, "regulator-timeouts");
       thread.setDaemon(true);
       return thread;
     });

@@ -1,0 +1,135 @@
+package io.regulator.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.regulator.HostKey;
+import io.regulator.HostRegulator;
+import io.regulator.PoolClosedException;
+import io.regulator.RegulatedPool;
+import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Waiters with a far deadline park untimed and are woken at their deadline by their host's sweep
+ * (internal {@code DeadlineSweep}), not by a timer of their own: a platform thread parked so shows
+ * {@code WAITING}, not {@code TIMED_WAITING}. Each still times out at its own deadline, whatever
+ * order the deadlines queued in.
+ */
+class DeadlineSweepTest {
+  private static final HostKey HOST = HostKey.of("sweep.example", 443);
+
+  private final HostRegulator regulator = HostRegulators.builder().defaultLimit(1).build();
+  private final RegulatedPool holder = regulator.newPool("holder");
+  private final RegulatedPool waiters = regulator.newPool("waiters");
+
+  @AfterEach
+  void tearDown() {
+    regulator.close();
+  }
+
+  /** A waiter on its own platform thread, with what its acquire ended in and when. */
+  private static final class Waiter {
+    final Thread thread;
+    final CompletableFuture<Slot> outcome = new CompletableFuture<>();
+    final AtomicReference<Long> tookNanos = new AtomicReference<>();
+
+    Waiter(RegulatedPool pool, Duration timeout) {
+      thread = new Thread(() -> {
+        long start = System.nanoTime();
+        try {
+          Slot slot = pool.acquire(HOST, timeout);
+          tookNanos.set(System.nanoTime() - start);
+          outcome.complete(slot);
+        } catch (Throwable e) {
+          tookNanos.set(System.nanoTime() - start);
+          outcome.completeExceptionally(e);
+        }
+      });
+      thread.start();
+    }
+  }
+
+  private Waiter queued(Duration timeout) {
+    int before = regulator.waiting(HOST);
+    Waiter waiter = new Waiter(waiters, timeout);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> regulator.waiting(HOST) == before + 1);
+    return waiter;
+  }
+
+  @Test
+  void aFarDeadline_parksUntimed_andTimesOutAtItsDeadline() throws Exception {
+    Slot held = holder.acquire(HOST);
+    Waiter waiter = queued(Duration.ofMillis(300));
+
+    await().atMost(10, TimeUnit.SECONDS)
+        .until(() -> waiter.thread.getState() == Thread.State.WAITING);
+
+    ExecutionException ended = assertThrows(
+        ExecutionException.class, () -> waiter.outcome.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(SlotTimeoutException.class, ended.getCause());
+    assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(300),
+        "not before its deadline: " + waiter.tookNanos.get() + " ns");
+    assertEquals(0, regulator.waiting(HOST), "the timed-out waiter left the queue");
+    held.close();
+    assertEquals(0, regulator.inUse(HOST), "back to baseline");
+  }
+
+  @Test
+  void anEarlierDeadlineQueuedBehindALaterOne_timesOutAtItsOwn_andTheLaterOneStillGetsTheSlot()
+      throws Exception {
+    Slot held = holder.acquire(HOST);
+    Waiter patient = queued(Duration.ofSeconds(30)); // arms the host's sweep 30 s out
+    Waiter hasty = queued(Duration.ofMillis(500)); // arms an earlier one, so parks untimed too
+    await().atMost(10, TimeUnit.SECONDS).until(() -> hasty.thread.getState() == Thread.State.WAITING
+        || hasty.outcome.isDone());
+    assertEquals(Thread.State.WAITING, hasty.thread.getState(), "parked untimed, as the sweep "
+        + "armed for its deadline will wake it");
+
+    ExecutionException ended = assertThrows(
+        ExecutionException.class, () -> hasty.outcome.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(SlotTimeoutException.class, ended.getCause());
+    long took = hasty.tookNanos.get();
+    assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(500) && took < TimeUnit.SECONDS.toNanos(10),
+        "the hasty waiter timed out at its own deadline, not the patient one's: " + took + " ns");
+    assertEquals(1, regulator.waiting(HOST), "the patient waiter is still queued");
+    assertEquals(Thread.State.WAITING, patient.thread.getState(), "and parked untimed");
+
+    held.close(); // the patient waiter gets it
+    Slot handed = patient.outcome.get(10, TimeUnit.SECONDS);
+    assertEquals(1, regulator.inUse(HOST));
+    handed.close();
+    assertEquals(0, regulator.inUse(HOST), "back to baseline");
+    assertEquals(0, regulator.waiting(HOST));
+  }
+
+  @Test
+  void waitersParkedUntimed_failAtOnceWhenTheirPoolCloses() throws Exception {
+    Slot held = holder.acquire(HOST);
+    Waiter first = queued(Duration.ofSeconds(30));
+    Waiter second = queued(Duration.ofSeconds(30));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> first.thread.getState() == Thread.State.WAITING
+        && second.thread.getState() == Thread.State.WAITING);
+
+    waiters.close();
+
+    for (Waiter waiter : new Waiter[] {first, second}) {
+      ExecutionException ended = assertThrows(
+          ExecutionException.class, () -> waiter.outcome.get(10, TimeUnit.SECONDS));
+      assertInstanceOf(PoolClosedException.class, ended.getCause());
+    }
+    assertEquals(0, regulator.waiting(HOST));
+    held.close();
+    assertEquals(0, regulator.inUse(HOST), "back to baseline");
+  }
+}
