@@ -13,6 +13,8 @@ import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -131,5 +133,31 @@ class DeadlineSweepTest {
     assertEquals(0, regulator.waiting(HOST));
     held.close();
     assertEquals(0, regulator.inUse(HOST), "back to baseline");
+  }
+
+  @Test
+  void manyWaitersWithDeadlinesQueuedInRandomOrder_eachTimesOutAtItsOwnAndNoneSleepsOn()
+      throws Exception {
+    Slot held = holder.acquire(HOST);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    List<Waiter> all = new ArrayList<>();
+    List<Long> timeouts = new ArrayList<>();
+    for (int i = 0; i < 48; i++) {
+      long millis = 10 + random.nextInt(150); // every one long enough to be left to a sweep
+      timeouts.add(millis);
+      all.add(new Waiter(waiters, Duration.ofMillis(millis))); // queue in no deadline order
+    }
+    for (int i = 0; i < all.size(); i++) {
+      Waiter waiter = all.get(i);
+      ExecutionException ended = assertThrows(
+          ExecutionException.class, () -> waiter.outcome.get(10, TimeUnit.SECONDS),
+          "waiter " + i + " woke by its deadline");
+      assertInstanceOf(SlotTimeoutException.class, ended.getCause());
+      assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(timeouts.get(i)),
+          "waiter " + i + " not before its deadline");
+    }
+    assertEquals(0, regulator.waiting(HOST), "waiting back to baseline");
+    held.close();
+    assertEquals(0, regulator.inUse(HOST), "in use back to baseline");
   }
 }
