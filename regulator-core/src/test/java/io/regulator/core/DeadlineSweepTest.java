@@ -15,6 +15,7 @@ import io.regulator.SlotTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,19 @@ class DeadlineSweepTest {
     }
   }
 
+  /** What the waiter's acquire threw; fails if it returned, or had not ended within 10 s. */
+  private static Throwable thrownBy(Waiter waiter) {
+    return assertThrows(ExecutionException.class,
+        () -> waiter.outcome.get(10, TimeUnit.SECONDS)).getCause();
+  }
+
+  /** With the queue empty, gives back the one slot held and checks both counts at baseline. */
+  private void giveBackToBaseline(Slot held) {
+    assertEquals(0, regulator.waiting(HOST), "waiting back to baseline");
+    held.close();
+    assertEquals(0, regulator.inUse(HOST), "in use back to baseline");
+  }
+
   private Waiter queued(Duration timeout) {
     int before = regulator.waiting(HOST);
     Waiter waiter = new Waiter(waiters, timeout);
@@ -77,14 +91,10 @@ class DeadlineSweepTest {
     await().atMost(10, TimeUnit.SECONDS)
         .until(() -> waiter.thread.getState() == Thread.State.WAITING);
 
-    ExecutionException ended = assertThrows(
-        ExecutionException.class, () -> waiter.outcome.get(10, TimeUnit.SECONDS));
-    assertInstanceOf(SlotTimeoutException.class, ended.getCause());
+    assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter));
     assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(300),
         "not before its deadline: " + waiter.tookNanos.get() + " ns");
-    assertEquals(0, regulator.waiting(HOST), "the timed-out waiter left the queue");
-    held.close();
-    assertEquals(0, regulator.inUse(HOST), "back to baseline");
+    giveBackToBaseline(held);
   }
 
   @Test
@@ -98,9 +108,7 @@ class DeadlineSweepTest {
     assertEquals(Thread.State.WAITING, hasty.thread.getState(), "parked untimed, as the sweep "
         + "armed for its deadline will wake it");
 
-    ExecutionException ended = assertThrows(
-        ExecutionException.class, () -> hasty.outcome.get(10, TimeUnit.SECONDS));
-    assertInstanceOf(SlotTimeoutException.class, ended.getCause());
+    assertInstanceOf(SlotTimeoutException.class, thrownBy(hasty));
     long took = hasty.tookNanos.get();
     assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(500) && took < TimeUnit.SECONDS.toNanos(10),
         "the hasty waiter timed out at its own deadline, not the patient one's: " + took + " ns");
@@ -125,21 +133,16 @@ class DeadlineSweepTest {
 
     waiters.close();
 
-    for (Waiter waiter : new Waiter[] {first, second}) {
-      ExecutionException ended = assertThrows(
-          ExecutionException.class, () -> waiter.outcome.get(10, TimeUnit.SECONDS));
-      assertInstanceOf(PoolClosedException.class, ended.getCause());
-    }
-    assertEquals(0, regulator.waiting(HOST));
-    held.close();
-    assertEquals(0, regulator.inUse(HOST), "back to baseline");
+    assertInstanceOf(PoolClosedException.class, thrownBy(first));
+    assertInstanceOf(PoolClosedException.class, thrownBy(second));
+    giveBackToBaseline(held);
   }
 
   @Test
   void manyWaitersWithDeadlinesQueuedInRandomOrder_eachTimesOutAtItsOwnAndNoneSleepsOn()
       throws Exception {
     Slot held = holder.acquire(HOST);
-    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    SplittableRandom random = new SplittableRandom(7);
     List<Waiter> all = new ArrayList<>();
     List<Long> timeouts = new ArrayList<>();
     for (int i = 0; i < 48; i++) {
@@ -149,15 +152,10 @@ class DeadlineSweepTest {
     }
     for (int i = 0; i < all.size(); i++) {
       Waiter waiter = all.get(i);
-      ExecutionException ended = assertThrows(
-          ExecutionException.class, () -> waiter.outcome.get(10, TimeUnit.SECONDS),
-          "waiter " + i + " woke by its deadline");
-      assertInstanceOf(SlotTimeoutException.class, ended.getCause());
+      assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter), "waiter " + i);
       assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(timeouts.get(i)),
           "waiter " + i + " not before its deadline");
     }
-    assertEquals(0, regulator.waiting(HOST), "waiting back to baseline");
-    held.close();
-    assertEquals(0, regulator.inUse(HOST), "in use back to baseline");
+    giveBackToBaseline(held);
   }
 }
