@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
@@ -12,6 +13,9 @@ import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +25,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Waiters with a far deadline park untimed and are woken at their deadline by their host's sweep
- * (internal {@code DeadlineSweep}), not by a timer of their own: a platform thread parked so shows
- * {@code WAITING}, not {@code TIMED_WAITING}. Each still times out at its own deadline, whatever
- * order the deadlines queued in.
+ * Virtual-thread waiters with a far deadline park untimed and are woken at their deadline by their
+ * host's sweep (internal {@code DeadlineSweep}), not by a timer task of their own: such a thread
+ * shows {@code WAITING}, not {@code TIMED_WAITING}. Each still times out at its own deadline,
+ * whatever order the deadlines queued in. Platform threads keep their own timed park.
+ *
+ * <p>The virtual-thread tests (tagged {@code virtual-threads}) run on JDK 25 in their own surefire
+ * execution where it is installed; on JDK 17 alone they are skipped with a message.
  */
 class DeadlineSweepTest {
   private static final HostKey HOST = HostKey.of("sweep.example", 443);
@@ -41,14 +49,43 @@ class DeadlineSweepTest {
     regulator.close();
   }
 
-  /** A waiter on its own platform thread, with what its acquire ended in and when. */
+  /** {@code Thread.ofVirtual().unstarted(Runnable)} on JDK 21+, else null. */
+  private static final MethodHandle UNSTARTED_VIRTUAL = findUnstartedVirtual();
+
+  private static MethodHandle findUnstartedVirtual() {
+    try {
+      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+      return MethodHandles.publicLookup()
+          .findVirtual(Class.forName("java.lang.Thread$Builder"), "unstarted",
+              MethodType.methodType(Thread.class, Runnable.class))
+          .bindTo(builder);
+    } catch (ReflectiveOperationException beforeJdk21) {
+      return null;
+    }
+  }
+
+  private static Thread virtualThread(Runnable task) {
+    assumeTrue(UNSTARTED_VIRTUAL != null,
+        "virtual threads need JDK 21+; this is JDK " + Runtime.version().feature());
+    try {
+      return (Thread) UNSTARTED_VIRTUAL.invokeExact(task);
+    } catch (Throwable e) {
+      throw new AssertionError("cannot make a virtual thread", e);
+    }
+  }
+
+  /** A waiter on a thread of its own, with what its acquire ended in and when. */
   private static final class Waiter {
     final Thread thread;
     final CompletableFuture<Slot> outcome = new CompletableFuture<>();
     final AtomicReference<Long> tookNanos = new AtomicReference<>();
 
     Waiter(RegulatedPool pool, Duration timeout) {
-      thread = new Thread(() -> {
+      this(pool, timeout, true);
+    }
+
+    Waiter(RegulatedPool pool, Duration timeout, boolean virtual) {
+      Runnable acquire = () -> {
         long start = System.nanoTime();
         try {
           Slot slot = pool.acquire(HOST, timeout);
@@ -58,7 +95,8 @@ class DeadlineSweepTest {
           tookNanos.set(System.nanoTime() - start);
           outcome.completeExceptionally(e);
         }
-      });
+      };
+      thread = virtual ? virtualThread(acquire) : new Thread(acquire);
       thread.start();
     }
   }
@@ -77,13 +115,18 @@ class DeadlineSweepTest {
   }
 
   private Waiter queued(Duration timeout) {
+    return queued(timeout, true);
+  }
+
+  private Waiter queued(Duration timeout, boolean virtual) {
     int before = regulator.waiting(HOST);
-    Waiter waiter = new Waiter(waiters, timeout);
+    Waiter waiter = new Waiter(waiters, timeout, virtual);
     await().atMost(10, TimeUnit.SECONDS).until(() -> regulator.waiting(HOST) == before + 1);
     return waiter;
   }
 
   @Test
+  @Tag("virtual-threads")
   void aFarDeadline_parksUntimed_andTimesOutAtItsDeadline() throws Exception {
     Slot held = holder.acquire(HOST);
     Waiter waiter = queued(Duration.ofMillis(300));
@@ -98,6 +141,7 @@ class DeadlineSweepTest {
   }
 
   @Test
+  @Tag("virtual-threads")
   void anEarlierDeadlineQueuedBehindALaterOne_timesOutAtItsOwn_andTheLaterOneStillGetsTheSlot()
       throws Exception {
     Slot held = holder.acquire(HOST);
@@ -124,6 +168,7 @@ class DeadlineSweepTest {
   }
 
   @Test
+  @Tag("virtual-threads")
   void waitersParkedUntimed_failAtOnceWhenTheirPoolCloses() throws Exception {
     Slot held = holder.acquire(HOST);
     Waiter first = queued(Duration.ofSeconds(30));
@@ -139,6 +184,7 @@ class DeadlineSweepTest {
   }
 
   @Test
+  @Tag("virtual-threads")
   void manyWaitersWithDeadlinesQueuedInRandomOrder_eachTimesOutAtItsOwnAndNoneSleepsOn()
       throws Exception {
     Slot held = holder.acquire(HOST);
@@ -156,6 +202,20 @@ class DeadlineSweepTest {
       assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(timeouts.get(i)),
           "waiter " + i + " not before its deadline");
     }
+    giveBackToBaseline(held);
+  }
+
+  @Test
+  void aPlatformThreadWithAFarDeadline_keepsItsOwnTimedPark() throws Exception {
+    Slot held = holder.acquire(HOST);
+    Waiter waiter = queued(Duration.ofMillis(300), false);
+
+    await().atMost(10, TimeUnit.SECONDS)
+        .until(() -> waiter.thread.getState() == Thread.State.TIMED_WAITING);
+
+    assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter));
+    assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(300),
+        "not before its deadline: " + waiter.tookNanos.get() + " ns");
     giveBackToBaseline(held);
   }
 }

@@ -3,6 +3,9 @@ package io.regulator.core.internal;
 import io.regulator.PoolClosedException;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -16,6 +19,9 @@ import java.util.function.Supplier;
  * <p>Confined to its thread, but for {@link #wake()}, which any thread may call.
  */
 final class ParkingWaiter extends SlotWaiter {
+  /** {@code Thread.isVirtual()} on JDK 21 and later, null before (no virtual threads there). */
+  private static final MethodHandle IS_VIRTUAL = findIsVirtual();
+
   private final Thread thread;
   private final LongSupplier ticker;
 
@@ -23,8 +29,11 @@ final class ParkingWaiter extends SlotWaiter {
   final long deadline;
 
   /**
-   * The timer of a sweep that may wake it at its deadline ({@link DeadlineSweep}), or null for a
-   * timeout too short to leave to one: then it always parks timed.
+   * The timer of a sweep that may wake it at its deadline ({@link DeadlineSweep}), or null: then
+   * it always parks timed. Only a virtual thread with a timeout long enough is left to a sweep: a
+   * platform thread's timed park arms no task (the kernel keeps its timeout), and on this
+   * project's VMs it even woke sooner (handoff p50 3.9 µs timed, 13.3 µs untimed, as the peers
+   * that park untimed; docs/benchmarks.md).
    */
   final ScheduledExecutorService timer;
 
@@ -38,7 +47,30 @@ final class ParkingWaiter extends SlotWaiter {
     this.thread = Thread.currentThread();
     this.ticker = ticker;
     this.deadline = enqueuedAt + timeoutNanos; // timeouts are capped far below overflow
-    this.timer = (timeoutNanos >= DeadlineSweep.MIN_TIMEOUT_NANOS) ? timer.get() : null;
+    this.timer = (timeoutNanos >= DeadlineSweep.MIN_TIMEOUT_NANOS && isVirtual(thread))
+        ? timer.get()
+        : null;
+  }
+
+  private static MethodHandle findIsVirtual() {
+    try {
+      return MethodHandles.publicLookup()
+          .findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
+    } catch (NoSuchMethodException | IllegalAccessException beforeJdk21) {
+      return null;
+    }
+  }
+
+  /** Whether {@code thread} is a virtual thread. */
+  static boolean isVirtual(Thread thread) {
+    if (IS_VIRTUAL == null) {
+      return false;
+    }
+    try {
+      return (boolean) IS_VIRTUAL.invokeExact(thread);
+    } catch (Throwable e) {
+      throw new AssertionError("Thread.isVirtual() failed", e);
+    }
   }
 
   /** Waits for the outcome; see {@code RegulatedPool.acquire} for what each ending throws. */

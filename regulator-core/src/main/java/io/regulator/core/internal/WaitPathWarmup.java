@@ -13,9 +13,9 @@ import java.time.Duration;
  * observes, before the first regulator is handed out. The first wait of a JVM otherwise loaded
  * its classes inside its own deadline (JFR's event registration, begun when a caller queues; the
  * time-out message, with its holders sorted by comparators and its string concatenation
- * bootstraps; the waiter's ending; the deadline sweep's timer), so a 50 ms acquire gave up after
- * 150 ms or more while later ones were exact. Costs milliseconds (10 ms of them the wait itself, a
- * few hundred more when JFR loads) at the first {@code build()} of a JVM, never at an acquire. If a JFR recording is on, it records this one wait of
+ * bootstraps; the waiter's ending), so a 50 ms acquire gave up after 150 ms or more while later
+ * ones were exact. Costs milliseconds (a few hundred when JFR loads) at the first {@code
+ * build()} of a JVM, never at an acquire. If a JFR recording is on, it records this one wait of
  * the pool {@value #POOL}. Thread-safe: the class initializer runs once.
  */
 final class WaitPathWarmup {
@@ -32,9 +32,7 @@ final class WaitPathWarmup {
       // slot completes the future on this thread; no executor thread starts.
       Slot held = pool.acquireAsync(key, Duration.ZERO).join();
       try {
-        // Times out, the one slot being held, after the shortest wait a deadline sweep takes
-        // (DeadlineSweep): its timer, its task and the untimed park are loaded too.
-        pool.acquire(key, Duration.ofNanos(DeadlineSweep.MIN_TIMEOUT_NANOS)).close();
+        pool.acquire(key, Duration.ofNanos(1)).close(); // times out: the one slot is held
       } finally {
         held.close();
       }
