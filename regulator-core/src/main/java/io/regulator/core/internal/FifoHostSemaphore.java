@@ -223,17 +223,6 @@ final class FifoHostSemaphore extends HostLock {
   private volatile LedgerSlot top;
 
   /**
-   * A slot of this host's own list that is given back and had nothing below it when it was, or
-   * null: a hint, written without synchronization. A push that finds it on {@code top} links
-   * below nothing without reading the slot. Both facts last (a given-back slot stays so, and only
-   * a prune rewrites {@code below}, to skip given-back slots), so any value read is safe. At
-   * 10,000 hosts taken in turn by one thread, the slot on top is the host's previous one, long
-   * out of the cache: reading whether it was given back was half of an uncontended take and
-   * release (350 to 171 ns; docs/benchmarks.md).
-   */
-  private LedgerSlot settledBare;
-
-  /**
    * The stripes of the held list, null until two takes collided on {@code top}; an element is
    * null until a thread first pushes there. Elements are read and set through {@code STRIPE_AT}.
    */
@@ -307,7 +296,7 @@ final class FifoHostSemaphore extends HostLock {
     LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
     pushTaken(slot); // pending: a close that walks this host now waits to see how it ends
     if (ledger.isClosed()) { // after the push: see "Held slots"
-      settleUnclaimed(slot);
+      slot.settleUnclaimed();
       throw ledger.closedException();
     }
     // Read again: the push gave other threads time to move the count, and a CAS against the
@@ -316,7 +305,7 @@ final class FifoHostSemaphore extends HostLock {
     s = state();
     for (; ; ) {
       if (queued(s) || count(s) >= limit(s)) {
-        settleUnclaimed(slot); // taken meanwhile: the next push skips it
+        slot.settleUnclaimed(); // taken meanwhile: the next push skips it
         return null;
       }
       long witness = (long) STATE.compareAndExchange(this, s, s + 1);
@@ -335,24 +324,6 @@ final class FifoHostSemaphore extends HostLock {
     return slot;
   }
 
-  /** Marks a slot this thread pushed but did not count given back, and notes it if bare. */
-  private void settleUnclaimed(LedgerSlot slot) {
-    slot.settleUnclaimed();
-    noteIfBare(slot);
-  }
-
-  /** Notes a given-back slot of this host's own list with nothing below it (see settledBare). */
-  private void noteIfBare(LedgerSlot slot) {
-    if (slot.stripe == null && slot.below == null) {
-      settledBare = slot;
-    }
-  }
-
-  /** The first slot from {@code top}, as read, down that is not given back yet, or null. */
-  private LedgerSlot heldFrom(LedgerSlot current) {
-    return (current == settledBare) ? null : skipSettled(current);
-  }
-
   /** Keeps this semaphore in the table while busy; after a take made the count 1. */
   private void pin() {
     HostTable.HostRef ref = entry;
@@ -369,7 +340,7 @@ final class FifoHostSemaphore extends HostLock {
     Stripe[] striped = stripes;
     if (striped == null) {
       LedgerSlot current = top;
-      slot.below = heldFrom(current);
+      slot.below = skipSettled(current);
       if (TOP.compareAndSet(this, current, slot)) {
         return;
       }
@@ -404,7 +375,7 @@ final class FifoHostSemaphore extends HostLock {
   private void push(LedgerSlot slot) {
     LedgerSlot current = top;
     for (; ; ) {
-      slot.below = heldFrom(current);
+      slot.below = skipSettled(current);
       LedgerSlot witness = (LedgerSlot) TOP.compareAndExchange(this, current, slot);
       if (witness == current) {
         return;
@@ -702,8 +673,6 @@ final class FifoHostSemaphore extends HostLock {
     Stripe stripe = slot.stripe;
     if (slot != ((stripe == null) ? top : stripe.top)) { // below a newer slot: left until a prune
       noteBuried(stripe);
-    } else {
-      noteIfBare(slot); // `below` read after the claim, which made the pusher's write visible
     }
     if (observe) {
       try {
