@@ -8,7 +8,9 @@ import java.net.URI;
  *
  * <p>Building a key validates and normalizes the host, about 30 ns on the ASCII fast path; most
  * clients send to one host, or to one at a time, and a hit here costs a field read and a string
- * comparison (identity first: URIs resolved against one base share its host string). The key
+ * comparison (identity first: URIs resolved against one base share its host string), or, for the
+ * very URI object the key was built from (a client sending one request again, or requests built
+ * from one constant URI), one reference comparison. The key
  * returned is always the one {@link HostKey#of(String, int)} or {@link HostKey#of(URI)} returns
  * for the same input, and bad input fails with their exceptions: a miss calls them, and a failure
  * is never remembered.
@@ -41,7 +43,7 @@ public final class LastHostKey {
       return entry.key;
     }
     HostKey key = HostKey.of(host, port);
-    last = new Entry(host, port, key);
+    last = new Entry(host, port, key, null);
     return key;
   }
 
@@ -55,6 +57,10 @@ public final class LastHostKey {
    * @throws IllegalArgumentException as {@link HostKey#of(URI)}
    */
   public HostKey of(URI uri) {
+    Entry entry = last;
+    if (entry != null && entry.uri == uri && uri != null) {
+      return entry.key; // the very URI the key was built from: URIs are immutable
+    }
     String host = (uri == null) ? null : uri.getHost();
     if (host == null) {
       return HostKey.of(uri);
@@ -63,14 +69,13 @@ public final class LastHostKey {
     if (port == -1) {
       port = HostKey.defaultPort(uri.getScheme());
     }
-    Entry entry = last;
     // A port HostKey refuses (-1 for a scheme without a default) never matches: entries hold only
     // the ports of keys that were built.
     if (entry != null && entry.matches(host, port)) {
       return entry.key;
     }
     HostKey key = HostKey.of(uri);
-    last = new Entry(host, port, key);
+    last = new Entry(host, port, key, uri);
     return key;
   }
 
@@ -89,10 +94,14 @@ public final class LastHostKey {
     final int port;
     final HostKey key;
 
-    Entry(String host, int port, HostKey key) {
+    /** The URI the key was built from, or null if from a host and port. */
+    final URI uri;
+
+    Entry(String host, int port, HostKey key, URI uri) {
       this.host = host;
       this.port = port;
       this.key = key;
+      this.uri = uri;
     }
 
     boolean matches(String otherHost, int otherPort) {

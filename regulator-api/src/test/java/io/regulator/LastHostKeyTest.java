@@ -44,6 +44,19 @@ class LastHostKeyTest {
   }
 
   @Test
+  void theSameUriObjectAgain_givesItsKey_andAHostAndPortEntryIsNotTakenForIt() {
+    LastHostKey keys = new LastHostKey();
+    URI uri = URI.create("https://example.com:8443/a");
+    HostKey first = keys.of(uri);
+    assertSame(first, keys.of(uri));
+    assertEquals(HostKey.of("other.example", 443), keys.of("other.example", 443));
+    assertEquals(HostKey.of("example.com", 8443), keys.of(uri),
+        "after an entry built from a host and port, the URI is keyed on its own host again");
+    URI equalButDistinct = URI.create("https://example.com:8443/a");
+    assertSame(keys.of(uri), keys.of(equalButDistinct), "an equal URI object hits by host");
+  }
+
+  @Test
   void uriWithoutAPort_isKeyedOnItsSchemesDefault_notOnAnotherSchemesKey() {
     LastHostKey keys = new LastHostKey();
     assertEquals(HostKey.of("example.com", 443), keys.of(URI.create("https://example.com/")));

@@ -35,6 +35,8 @@ public final class PairedRatios {
     final HostGate gate;
     final Object[] keys;
     final URI[] uris;
+    /** An equal but distinct URI object for each of {@code uris}, with host strings of its own. */
+    final URI[] twins;
     final String[] names;
     final int[] sequence;
     int next;
@@ -45,10 +47,12 @@ public final class PairedRatios {
       this.gate = peer.open(8);
       this.keys = HostNames.keys(gate, hosts);
       this.uris = new URI[hosts];
+      this.twins = new URI[hosts];
       this.names = new String[hosts];
       for (int i = 0; i < hosts; i++) {
         names[i] = HostNames.of(i);
         uris[i] = URI.create("https://" + names[i] + "/v1/items?page=2");
+        twins[i] = URI.create("https://" + names[i] + "/v1/items?page=2");
       }
       this.sequence = sequence;
     }
@@ -91,7 +95,7 @@ public final class PairedRatios {
       if (b == 0) {
         floor = p10;
       }
-      System.out.printf(Locale.ROOT, "  %-16s p10 %7.1f ns/op  median %7.1f ns/op  ratio %5.2f%n",
+      System.out.printf(Locale.ROOT, "  %-24s p10 %7.1f ns/op  median %7.1f ns/op  ratio %5.2f%n",
           blocks.get(b).name, p10, median, p10 / floor);
     }
     for (Block block : blocks) {
@@ -175,6 +179,23 @@ public final class PairedRatios {
         long start = System.nanoTime();
         for (int i = 0; i < ops; i++) {
           Object key = lastKey.of(uris[sequence[next++ & (SEQUENCE - 1)]]);
+          Object permit = gate.acquire(key);
+          gate.release(key, permit);
+          sink += (permit == null) ? 1 : 0;
+        }
+        return System.nanoTime() - start;
+      }
+    });
+    // The same, but no request's URI is the object of the one before (every other one is its
+    // twin): a client that builds a new URI per request, so a hit compares host strings.
+    LastHostKey twinKey = new LastHostKey();
+    blocks.add(new Block("regulator-lastkey-new-uri", Peer.REGULATOR, hosts, sequence) {
+      @Override
+      long run(int ops) throws InterruptedException {
+        long start = System.nanoTime();
+        for (int i = 0; i < ops; i++) {
+          int host = sequence[next++ & (SEQUENCE - 1)];
+          Object key = twinKey.of(((next & 1) == 0) ? uris[host] : twins[host]);
           Object permit = gate.acquire(key);
           gate.release(key, permit);
           sink += (permit == null) ? 1 : 0;
