@@ -206,6 +206,20 @@ class DeadlineSweepTest {
   }
 
   @Test
+  @Tag("virtual-threads")
+  void aWaiterParkedUntimed_isInterruptedAtOnce_andLeavesNothingBehind() throws Exception {
+    Slot held = holder.acquire(HOST);
+    Waiter waiter = queued(Duration.ofSeconds(30));
+    await().atMost(10, TimeUnit.SECONDS)
+        .until(() -> waiter.thread.getState() == Thread.State.WAITING);
+
+    waiter.thread.interrupt();
+
+    assertInstanceOf(InterruptedException.class, thrownBy(waiter));
+    giveBackToBaseline(held);
+  }
+
+  @Test
   void aPlatformThreadWithAFarDeadline_keepsItsOwnTimedPark() throws Exception {
     Slot held = holder.acquire(HOST);
     Waiter waiter = queued(Duration.ofMillis(300), false);
