@@ -169,9 +169,11 @@ final class SlotInterceptor implements Interceptor {
       return;
     }
     try {
-      Optional<Slot> free = pool.tryAcquire(key);
-      granting = free.isPresent()
-          ? CompletableFuture.completedFuture(free.get()) : pool.acquireAsync(key, acquireTimeout);
+      // Asynchronous even when a slot is free (the future is then complete already): the slot is
+      // used and given back on the dispatcher's threads, so it must not name this thread as its
+      // holder. tryAcquire did, and this thread's next blocking acquire of the host, at a limit
+      // of 1, was refused as a self-deadlock while the call still ran (the chaos soak found it).
+      granting = pool.acquireAsync(key, acquireTimeout);
     } catch (RegulatorException e) {
       fail(callbacks, call, callback, new SlotUnavailableException(e));
       return;

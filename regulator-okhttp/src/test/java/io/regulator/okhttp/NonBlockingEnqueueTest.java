@@ -9,8 +9,10 @@ import io.regulator.HostKey;
 import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
+import io.regulator.SlotTimeoutException;
 import io.regulator.okhttp.CountingServer.Reply;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +63,29 @@ class NonBlockingEnqueueTest extends OkHttpFixture {
       return Reply.ok();
     });
     return release;
+  }
+
+  @Test
+  void aCallEnqueuedFromAThread_isNotHeldByIt_soThatThreadsNextBlockingAcquireOfTheHostWaits()
+      throws Exception {
+    HostKey key = server.key();
+    regulator.setLimit(key, 1);
+    CompletableFuture<Void> release = holdRequests();
+    RegulatedOkHttp okhttp = okhttp("enqueuer");
+    CompletableFuture<Integer> answer =
+        enqueue(okhttp, okhttp.client().newCall(get("/"))).thenApply(Calls::consume);
+    await().atMost(5, TimeUnit.SECONDS).until(() -> server.inProgress() == 1);
+    RegulatedPool raw = regulator.newPool("raw");
+
+    // The call's slot, taken free by enqueue on this thread, once named this thread its holder:
+    // this acquire was then refused at once as a self-deadlock while the call ran elsewhere.
+    assertThrows(SlotTimeoutException.class, () -> raw.acquire(key, Duration.ofMillis(100)));
+
+    release.complete(null);
+    assertEquals(200, answer.get(10, TimeUnit.SECONDS));
+    await().atMost(5, TimeUnit.SECONDS).until(() -> regulator.inUse(key) == 0);
+    raw.acquire(key, Duration.ofSeconds(5)).close();
+    assertEquals(0, regulator.inUse(key), "back to baseline");
   }
 
   @Test
