@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
@@ -13,9 +12,6 @@ import io.regulator.PoolClosedException;
 import io.regulator.RegulatedPool;
 import io.regulator.Slot;
 import io.regulator.SlotTimeoutException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,31 +45,6 @@ class DeadlineSweepTest {
     regulator.close();
   }
 
-  /** {@code Thread.ofVirtual().unstarted(Runnable)} on JDK 21+, else null. */
-  private static final MethodHandle UNSTARTED_VIRTUAL = findUnstartedVirtual();
-
-  private static MethodHandle findUnstartedVirtual() {
-    try {
-      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-      return MethodHandles.publicLookup()
-          .findVirtual(Class.forName("java.lang.Thread$Builder"), "unstarted",
-              MethodType.methodType(Thread.class, Runnable.class))
-          .bindTo(builder);
-    } catch (ReflectiveOperationException beforeJdk21) {
-      return null;
-    }
-  }
-
-  private static Thread virtualThread(Runnable task) {
-    assumeTrue(UNSTARTED_VIRTUAL != null,
-        "virtual threads need JDK 21+; this is JDK " + Runtime.version().feature());
-    try {
-      return (Thread) UNSTARTED_VIRTUAL.invokeExact(task);
-    } catch (Throwable e) {
-      throw new AssertionError("cannot make a virtual thread", e);
-    }
-  }
-
   /** A waiter on a thread of its own, with what its acquire ended in and when. */
   private static final class Waiter {
     final Thread thread;
@@ -96,7 +67,7 @@ class DeadlineSweepTest {
           outcome.completeExceptionally(e);
         }
       };
-      thread = virtual ? virtualThread(acquire) : new Thread(acquire);
+      thread = virtual ? VirtualThreads.unstarted(acquire) : new Thread(acquire);
       thread.start();
     }
   }

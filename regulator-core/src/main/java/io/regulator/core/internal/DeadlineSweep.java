@@ -2,6 +2,7 @@ package io.regulator.core.internal;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * armed (or running), and every queued waiter that parks untimed has a deadline at or after its
  * {@link #deadline}. A waiter with an earlier deadline arms a new, earlier sweep when it queues;
  * one the timer refuses (the regulator closed, which fails every waiter) arms nothing, and its
- * waiter parks timed. A superseded sweep finds itself no longer the host's and does nothing.
+ * waiter parks timed. A superseded sweep is cancelled, and should it run anyway it finds itself no
+ * longer the host's and does nothing.
  *
  * <p>Holds its host weakly ({@link HostTable.HostRef}): a host whose waiters are gone is not kept
  * alive until its sweep's deadline.
@@ -37,6 +39,9 @@ final class DeadlineSweep implements Runnable {
   final ScheduledExecutorService timer;
   private final HostTable.HostRef host;
 
+  /** The timer's task, once armed; cancelled (and so removed) if an earlier sweep supersedes it. */
+  private volatile ScheduledFuture<?> scheduled;
+
   DeadlineSweep(HostTable.HostRef host, long deadline, ScheduledExecutorService timer) {
     this.host = host;
     this.deadline = deadline;
@@ -46,10 +51,18 @@ final class DeadlineSweep implements Runnable {
   /** Schedules this sweep at its deadline, by {@code now} on the host's ticker; false if refused. */
   boolean arm(long now) {
     try {
-      timer.schedule(this, Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+      scheduled = timer.schedule(this, Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
       return true;
     } catch (RejectedExecutionException shutDown) {
       return false;
+    }
+  }
+
+  /** Takes a superseded sweep off the timer, so that its task does not wait out its deadline. */
+  void cancel() {
+    ScheduledFuture<?> task = scheduled;
+    if (task != null) {
+      task.cancel(false);
     }
   }
 

@@ -494,7 +494,9 @@ final class FifoHostSemaphore extends HostLock {
   /**
    * Arms an earlier sweep if {@code waiter} has a far deadline that the armed one, if any, would
    * reach too late. The timer is the JDK's {@code ScheduledThreadPoolExecutor}, whose lock never
-   * calls out: arming under this lock keeps the invariant of {@link DeadlineSweep} at every unlock.
+   * calls out and is held by its thread only to take a task: arming under this lock keeps the
+   * invariant of {@link DeadlineSweep} at every unlock. Rare: the first far waiter of a host, then
+   * only a waiter whose deadline is earlier than every one queued before it.
    */
   @GuardedBy("this")
   private void coverBySweep(ParkingWaiter waiter) {
@@ -505,7 +507,10 @@ final class FifoHostSemaphore extends HostLock {
     if (armed == null || waiter.deadline - armed.deadline < 0) {
       DeadlineSweep earlier = new DeadlineSweep(entry, waiter.deadline, waiter.timer);
       if (earlier.arm(ticker.getAsLong())) {
-        sweep = earlier; // the old one, if any, finds itself superseded and does nothing
+        sweep = earlier;
+        if (armed != null) {
+          armed.cancel(); // superseded: off the timer's queue instead of waiting out its deadline
+        }
       }
     }
   }
