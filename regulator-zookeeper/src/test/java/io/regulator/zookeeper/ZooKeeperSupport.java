@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.regulator.HostKey;
 import io.regulator.HostRegulator;
 import io.regulator.core.HostRegulators;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -18,6 +19,7 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
@@ -87,6 +89,28 @@ final class ZooKeeperSupport {
     } catch (KeeperException.NoNodeException e) {
       return 0;
     }
+  }
+
+  /**
+   * The host's lease nodes, each with its data (the holder's {@code nodeId}) and the session that
+   * owns it in hex: what a failure that finds leases left over names.
+   */
+  static String describeLeaseNodes(CuratorFramework probe, String path, HostKey key)
+      throws Exception {
+    String leases = path + "/hosts/" + key + "/leases";
+    StringBuilder out = new StringBuilder();
+    try {
+      for (String child : probe.getChildren().forPath(leases)) {
+        Stat stat = new Stat();
+        byte[] data = probe.getData().storingStatIn(stat).forPath(leases + "/" + child);
+        out.append(child).append(" holder=")
+            .append(data == null ? "?" : new String(data, StandardCharsets.UTF_8))
+            .append(" session=0x").append(Long.toHexString(stat.getEphemeralOwner())).append("; ");
+      }
+    } catch (KeeperException.NoNodeException e) {
+      return "none";
+    }
+    return (out.length() == 0) ? "none" : out.toString();
   }
 
   /** A fresh fleet path, so that tests sharing a server share no hosts. */
