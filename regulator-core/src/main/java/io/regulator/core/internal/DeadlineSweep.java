@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
  * host's queued waiters whose deadlines have passed and arms the next sweep for the earliest of
  * the rest ({@link FifoHostSemaphore#sweepExpired}).
  *
- * <p>Why: a waiter with a far deadline that a sweep will reach parks untimed ({@link
- * ParkingWaiter#await}). On a virtual thread every timed park schedules a timer task in the JDK's
+ * <p>Why: a virtual thread waiting with a far deadline that a sweep will reach parks untimed
+ * ({@link ParkingWaiter#await}); platform threads keep their own timed park, which arms no task. On a virtual thread every timed park schedules a timer task in the JDK's
  * scheduler and cancels it when the park ends early, as it does at every handoff: with 64 virtual
  * threads on a host of limit 8 that was a fifth of the samples, and parking untimed raised the
  * throughput by 40% (docs/benchmarks.md). With one timeout for every acquire, the first waiter's

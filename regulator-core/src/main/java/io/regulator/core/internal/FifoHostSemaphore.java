@@ -99,6 +99,15 @@ import java.util.function.LongSupplier;
  * but the weak reference and is collected. Waiters reference this semaphore, so a host with
  * waiters stays too. A host's own limit lives in the table, not here, and survives the entry.
  *
+ * <h2>Deadline sweeps</h2>
+ *
+ * A virtual thread queued with a far deadline parks untimed; {@code sweep}, the host's armed
+ * {@link DeadlineSweep}, wakes it by its deadline. An enqueue arms an earlier sweep under the lock
+ * when the armed one would come too late ({@link #coverBySweep}); a sweep, when it runs, wakes the
+ * expired waiters and arms the next for the earliest deadline left ({@link #sweepExpired}). A
+ * waiter reads {@code sweep} before each park and parks timed unless it is covered, so a sweep
+ * missing or refused never leaves it asleep past its deadline.
+ *
  * <h2>Limit changes</h2>
  *
  * {@link #setLimit} writes the limit and drains under the lock: raising it grants to waiters at
