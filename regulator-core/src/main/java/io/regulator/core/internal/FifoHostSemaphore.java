@@ -564,10 +564,11 @@ final class FifoHostSemaphore extends HostLock {
         if (next.arm(now)) {
           sweep = next;
         } else {
-          // The timer shut down: every waiter left must park timed; wake them to choose again.
-          expired = (expired == null) ? new ArrayList<>() : expired;
+          // The timer shut down: every waiter queued must park timed; wake them all (the expired
+          // ones among them) to choose again.
+          expired = new ArrayList<>();
           for (SlotWaiter waiter = head; waiter != null; waiter = waiter.next) {
-            if (waiter instanceof ParkingWaiter && !expired.contains(waiter)) {
+            if (waiter instanceof ParkingWaiter) {
               expired.add((ParkingWaiter) waiter);
             }
           }
