@@ -85,6 +85,18 @@ class DeadlineSweepTest {
     assertEquals(0, regulator.inUse(HOST), "in use back to baseline");
   }
 
+  /** Waits until the waiter's thread shows {@code state}: WAITING parked untimed, else timed. */
+  private static void awaitState(Waiter waiter, Thread.State state) {
+    await().atMost(10, TimeUnit.SECONDS).until(() -> waiter.thread.getState() == state);
+  }
+
+  /** The waiter timed out, and not before {@code timeout} had passed since it asked. */
+  private static void assertTimedOutNoSooner(Waiter waiter, Duration timeout, String who) {
+    assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter), who);
+    assertTrue(waiter.tookNanos.get() >= timeout.toNanos(),
+        who + " not before its deadline: " + waiter.tookNanos.get() + " ns");
+  }
+
   private Waiter queued(Duration timeout) {
     return queued(timeout, true);
   }
@@ -102,12 +114,9 @@ class DeadlineSweepTest {
     Slot held = holder.acquire(HOST);
     Waiter waiter = queued(Duration.ofMillis(300));
 
-    await().atMost(10, TimeUnit.SECONDS)
-        .until(() -> waiter.thread.getState() == Thread.State.WAITING);
+    awaitState(waiter, Thread.State.WAITING);
 
-    assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter));
-    assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(300),
-        "not before its deadline: " + waiter.tookNanos.get() + " ns");
+    assertTimedOutNoSooner(waiter, Duration.ofMillis(300), "the waiter");
     giveBackToBaseline(held);
   }
 
@@ -144,8 +153,8 @@ class DeadlineSweepTest {
     Slot held = holder.acquire(HOST);
     Waiter first = queued(Duration.ofSeconds(30));
     Waiter second = queued(Duration.ofSeconds(30));
-    await().atMost(10, TimeUnit.SECONDS).until(() -> first.thread.getState() == Thread.State.WAITING
-        && second.thread.getState() == Thread.State.WAITING);
+    awaitState(first, Thread.State.WAITING);
+    awaitState(second, Thread.State.WAITING);
 
     waiters.close();
 
@@ -161,17 +170,15 @@ class DeadlineSweepTest {
     Slot held = holder.acquire(HOST);
     SplittableRandom random = new SplittableRandom(7);
     List<Waiter> all = new ArrayList<>();
-    List<Long> timeouts = new ArrayList<>();
+    List<Duration> timeouts = new ArrayList<>();
     for (int i = 0; i < 48; i++) {
-      long millis = 10 + random.nextInt(150); // every one long enough to be left to a sweep
-      timeouts.add(millis);
-      all.add(new Waiter(waiters, Duration.ofMillis(millis))); // queue in no deadline order
+      // every one long enough to be left to a sweep
+      Duration timeout = Duration.ofMillis(10 + random.nextInt(150));
+      timeouts.add(timeout);
+      all.add(new Waiter(waiters, timeout)); // queue in no deadline order
     }
     for (int i = 0; i < all.size(); i++) {
-      Waiter waiter = all.get(i);
-      assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter), "waiter " + i);
-      assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(timeouts.get(i)),
-          "waiter " + i + " not before its deadline");
+      assertTimedOutNoSooner(all.get(i), timeouts.get(i), "waiter " + i);
     }
     giveBackToBaseline(held);
   }
@@ -181,8 +188,7 @@ class DeadlineSweepTest {
   void aWaiterParkedUntimed_isInterruptedAtOnce_andLeavesNothingBehind() throws Exception {
     Slot held = holder.acquire(HOST);
     Waiter waiter = queued(Duration.ofSeconds(30));
-    await().atMost(10, TimeUnit.SECONDS)
-        .until(() -> waiter.thread.getState() == Thread.State.WAITING);
+    awaitState(waiter, Thread.State.WAITING);
 
     waiter.thread.interrupt();
 
@@ -195,12 +201,9 @@ class DeadlineSweepTest {
     Slot held = holder.acquire(HOST);
     Waiter waiter = queued(Duration.ofMillis(300), false);
 
-    await().atMost(10, TimeUnit.SECONDS)
-        .until(() -> waiter.thread.getState() == Thread.State.TIMED_WAITING);
+    awaitState(waiter, Thread.State.TIMED_WAITING);
 
-    assertInstanceOf(SlotTimeoutException.class, thrownBy(waiter));
-    assertTrue(waiter.tookNanos.get() >= TimeUnit.MILLISECONDS.toNanos(300),
-        "not before its deadline: " + waiter.tookNanos.get() + " ns");
+    assertTimedOutNoSooner(waiter, Duration.ofMillis(300), "the waiter");
     giveBackToBaseline(held);
   }
 }

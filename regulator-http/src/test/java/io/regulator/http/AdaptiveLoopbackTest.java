@@ -23,6 +23,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,35 +98,21 @@ class AdaptiveLoopbackTest {
     }
     HttpRequest request = HttpRequest.newBuilder(server.uri("/work"))
         .timeout(Duration.ofSeconds(10)).build();
-    warmUp(clients, request);
+    // Warm-up: connections up, classes loaded and the client's code compiled before the clock
+    // starts. A cold JVM on a loaded machine spends so long in the client between two requests
+    // that the server never sees more than its capacity at once: a run measured from cold proves
+    // nothing either way.
+    sendOnEveryThread(clients, request, sent -> sent < 25, status -> { })
+        .awaitClean(60, "warming up");
     AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch done = new CountDownLatch(CLIENT_THREADS);
     long start = System.nanoTime();
-    List<Thread> threads = new ArrayList<>();
-    AtomicInteger failures = new AtomicInteger();
-    for (int t = 0; t < CLIENT_THREADS; t++) {
-      RegulatedHttpClient client = clients[t % 2];
-      Thread thread = new Thread(() -> {
-        try {
-          while (!stop.get()) {
-            int status = client.send(request, BodyHandlers.discarding()).statusCode();
-            answers.add(new Answer(System.nanoTime() - start, status));
-          }
-        } catch (Exception e) {
-          failures.incrementAndGet();
-        } finally {
-          done.countDown();
-        }
-      });
-      thread.start();
-      threads.add(thread);
-    }
+    Senders senders = sendOnEveryThread(clients, request, sent -> !stop.get(),
+        status -> answers.add(new Answer(System.nanoTime() - start, status)));
     await().atMost(30, SECONDS).until(() -> System.nanoTime() - start >= HALVE_AT);
     capacity.set(CAPACITY / 2);
     await().atMost(60, SECONDS).until(() -> System.nanoTime() - start >= END);
     stop.set(true);
-    assertTrue(done.await(30, SECONDS), "clients stopped");
-    assertEquals(0, failures.get(), "no client failed");
+    senders.awaitClean(30, "the run");
 
     HostKey key = server.key();
     assertEquals(0, regulator.inUse(key), "in use back to baseline");
@@ -136,31 +124,36 @@ class AdaptiveLoopbackTest {
     return List.copyOf(answers);
   }
 
+  /** The client threads of one phase: done when all have stopped; how many failed. */
+  private record Senders(CountDownLatch done, AtomicInteger failures) {
+    void awaitClean(int seconds, String phase) throws InterruptedException {
+      assertTrue(done.await(seconds, SECONDS), "every client thread stopped, " + phase);
+      assertEquals(0, failures.get(), "no client failed, " + phase);
+    }
+  }
+
   /**
-   * Connections up, classes loaded and the client's code compiled before the clock starts: all
-   * threads send a few hundred requests at the full capacity. A cold JVM on a loaded machine spends
-   * so long in the client between two requests that the server never sees more than its capacity
-   * at once, and a run measured from cold proves nothing either way.
+   * Starts {@link #CLIENT_THREADS} threads, on the two clients in turn, each sending {@code request}
+   * for as long as {@code more} says so of the requests it has sent, and reporting each status.
    */
-  private void warmUp(RegulatedHttpClient[] clients, HttpRequest request) throws Exception {
-    CountDownLatch done = new CountDownLatch(CLIENT_THREADS);
-    AtomicInteger failures = new AtomicInteger();
+  private static Senders sendOnEveryThread(RegulatedHttpClient[] clients, HttpRequest request,
+      IntPredicate more, IntConsumer onStatus) {
+    Senders senders = new Senders(new CountDownLatch(CLIENT_THREADS), new AtomicInteger());
     for (int t = 0; t < CLIENT_THREADS; t++) {
-      RegulatedHttpClient client = clients[t % 2];
+      RegulatedHttpClient client = clients[t % clients.length];
       new Thread(() -> {
         try {
-          for (int i = 0; i < 25; i++) {
-            client.send(request, BodyHandlers.discarding());
+          for (int sent = 0; more.test(sent); sent++) {
+            onStatus.accept(client.send(request, BodyHandlers.discarding()).statusCode());
           }
         } catch (Exception e) {
-          failures.incrementAndGet();
+          senders.failures().incrementAndGet();
         } finally {
-          done.countDown();
+          senders.done().countDown();
         }
       }).start();
     }
-    assertTrue(done.await(60, SECONDS), "warm-up finished");
-    assertEquals(0, failures.get(), "no client failed while warming up");
+    return senders;
   }
 
   private static double share429(List<Answer> answers, long fromNanos, long toNanos) {

@@ -115,7 +115,7 @@ class FleetProcessesTest {
   }
 
   private int leasesOf(String nodeId) throws Exception {
-    String leases = path + "/hosts/" + NodeProcess.host(server.port()) + "/leases";
+    String leases = ZooKeeperSupport.leasesPath(path, NodeProcess.host(server.port()));
     int held = 0;
     List<String> children;
     try {

@@ -85,7 +85,7 @@ final class ZooKeeperSupport {
    */
   static int leaseNodes(CuratorFramework probe, String path, HostKey key) throws Exception {
     try {
-      return probe.getChildren().forPath(path + "/hosts/" + key + "/leases").size();
+      return probe.getChildren().forPath(leasesPath(path, key)).size();
     } catch (KeeperException.NoNodeException e) {
       return 0;
     }
@@ -97,7 +97,7 @@ final class ZooKeeperSupport {
    */
   static String describeLeaseNodes(CuratorFramework probe, String path, HostKey key)
       throws Exception {
-    String leases = path + "/hosts/" + key + "/leases";
+    String leases = leasesPath(path, key);
     StringBuilder out = new StringBuilder();
     try {
       for (String child : probe.getChildren().forPath(leases)) {
@@ -111,6 +111,11 @@ final class ZooKeeperSupport {
       return "none";
     }
     return (out.length() == 0) ? "none" : out.toString();
+  }
+
+  /** Where the fleet at {@code path} keeps the lease nodes of {@code key}. */
+  static String leasesPath(String path, HostKey key) {
+    return path + "/hosts/" + key + "/leases";
   }
 
   /** A fresh fleet path, so that tests sharing a server share no hosts. */
