@@ -31,6 +31,7 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,9 +41,10 @@ import org.junit.jupiter.api.Test;
  * ReentrantLock}, never {@code synchronized}).
  *
  * <p>The module compiles with {@code --release 17}, so virtual threads are reached reflectively
- * and the test is skipped on a JDK without them. The build runs this class on JDK 25 as well
- * when one is installed (see the {@code jdk25} profile of this module's pom).
+ * and the test is skipped on a JDK without them. Where JDK 25 is installed the build runs this
+ * class, tagged {@code virtual-threads}, on it instead (the root pom's {@code jdk25} profile).
  */
+@Tag("virtual-threads")
 class ManyVirtualWaitersTest {
   private static final HostKey HOST = HostKey.of("many-waiters.example", 443);
   private static final int LIMIT = 10;
