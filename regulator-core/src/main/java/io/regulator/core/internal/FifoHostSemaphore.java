@@ -9,7 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,69 +21,68 @@ import java.util.function.LongSupplier;
  * The slots of one host: a fair counting semaphore shared by every pool of the node, with direct
  * FIFO handoff.
  *
- * <h2>Concurrency</h2>
+ * <h2>Token cells</h2>
  *
- * The host's count, its limit and whether anyone queues live in one {@code long}, {@code state}
- * ({@link #count}, {@link #limit(long)}, {@link #QUEUED}). While nobody queues, taking a free slot
- * is one compare-and-set of that word ({@link #tryTake}) and giving one back another ({@link
- * #giveBack}): no lock. The lock ({@link HostLock}, a non-reentrant {@code
- * AbstractQueuedSynchronizer}) is taken only to queue, to leave the queue, to hand a returned slot
- * to the head waiter, and to set the limit. It is held only for a few field writes: never while
- * parking, calling a listener, completing a future or unparking a thread. Those happen after
+ * The host's slots are cells: an array of references, one cell per slot in flight, grown in
+ * segments as the host's concurrency needs them ({@code first}, then {@code more}). A free cell
+ * holds null; a held one holds its {@link LedgerSlot}. Taking a free slot is one compare-and-set
+ * of a free cell from null to the new slot ({@link #takeFree}): that one instruction counts the
+ * slot (a cell is a unit of the limit) and records it where a pool's close, the time-out message,
+ * snapshots and the leak sweep find it. Giving a slot back is one compare-and-set of its cell
+ * from the slot to null ({@link #giveBack}), by the holder, any other thread, or the pool's close:
+ * whoever wins gives it back, so a release is exactly-once and its count is back the instant it
+ * is seen released. Before cells, a take and a release did four locked instructions (a push on a
+ * list of held slots, the count's CAS, the slot's claim, the count's CAS back); see
+ * docs/benchmarks.md.
+ *
+ * <p>A take starts at a cell picked by its thread's id, so one thread's take and release touch
+ * the same cell, and threads sharing a host mostly touch cells of their own: no word is written by
+ * every take. The host's count is the number of occupied cells, read by a scan ({@link #inUse}).
+ *
+ * <h2>The state word and the lock</h2>
+ *
+ * {@code state} holds the limit, {@link #QUEUED} (someone waits) and {@link #OVER} (a lowered
+ * limit left occupied cells at or above it). Only the lock's holder writes it; takes and releases
+ * only read it. The lock ({@link HostLock}, a non-reentrant {@code AbstractQueuedSynchronizer}) is
+ * taken to queue, to leave the queue, to hand free cells to waiters ({@link #drain}), to grow the
+ * cells and to set the limit. It is held only for a few field writes and compare-and-sets: never
+ * while parking, calling a listener, completing a future or unparking a thread. Those happen after
  * {@code unlock()}, on the chain of waiters the critical section built ({@code nextToWake}). No
  * monitor (intrinsic) locks: a virtual thread that blocks on the lock unmounts.
  *
- * <p>No barging: a caller that finds the host full sets {@code QUEUED} under the lock, by a CAS
- * that fails if a slot came back meanwhile (then it takes that slot instead). While {@code
- * QUEUED} is set, the fast paths' CAS fails on it, so every take queues behind the waiters and
- * every release goes under the lock and hands its slot straight to the head waiter ({@link
- * #drain}): a free slot exists only while nobody queues. {@code QUEUED} is cleared under the lock
- * when the queue empties. Invariant, under the lock: {@code head != null} if and only if {@code
- * QUEUED}, and then {@code count >= limit}; while {@code QUEUED} only the lock's holder changes
- * {@code state}. The limit lives in the same word, so a take can never read one limit and count
- * against another: setting the limit is a CAS too.
+ * <p>The cap holds by structure: while {@code OVER} is clear every occupied cell lies below the
+ * limit, and a take only takes a cell below the limit, so no more than the limit are ever
+ * occupied. While {@code OVER} is set, only the lock's holder takes, after counting every occupied
+ * cell ({@link #placeLocked}); the first such count that finds none at or above the limit clears
+ * it. Lowering the limit revokes nothing: the cells above it stay held until given back.
+ *
+ * <p>No barging: a caller that finds every usable cell occupied sets {@code QUEUED} under the
+ * lock, then looks at the cells once more and takes one freed meanwhile. A release frees its cell,
+ * then reads {@code state}; if {@code QUEUED} is set it drains: under the lock it hands free cells
+ * to the head waiters. Of the enqueuer's write of {@code QUEUED} and the release's write of null,
+ * the later one's thread sees the other, so a freed cell is never left while someone waits. A
+ * take reads {@code state} before and after its CAS: if anything changed (someone queued, or the
+ * limit moved), it gives the cell back (which drains) and takes under the lock, behind the queue.
+ * So while anyone queues, no take keeps a cell that a waiter could have had.
  *
  * <p>Who gets a slot is settled by one CAS on the waiter's state (see {@link SlotWaiter}): the
  * granting thread's {@code WAITING -> GRANTED} against the waiter's own {@code WAITING ->
  * CANCELLED} on timeout, interrupt or future cancel, and the closing pool's {@code WAITING ->
  * FAILED}. The loser of that CAS does nothing, so a slot is neither lost nor given twice.
- * Who gives a slot back is settled by one CAS on the slot ({@link LedgerSlot}): held to
- * {@code RELEASING}, by the holder, any other thread, or the pool's close; the winner returns the
- * count, then marks the slot {@code RELEASED}. Whoever finds a slot {@code RELEASING} waits the
- * few instructions until it is {@code RELEASED}, so once anyone sees it released the host has it
- * back.
  *
- * <h2>Held slots</h2>
+ * <h2>Pending slots and the pool's close</h2>
  *
- * Every held slot is on this host's list, newest first, pushed by a CAS of {@code top} ({@link
- * #push}); a given-back slot is not unlinked at once. A push skips the given-back slots on top, so
- * one thread's acquire and release never leave anything behind; one given back below a held slot
- * is counted ({@code buried}) and unlinked by the next {@link #prune} once there are more of those
- * than slots held. Only the lock's holder prunes, and it only unlinks slots already {@code
- * RELEASED}, never {@code top}: a walk that began before the prune still reaches every held
- * slot, since unlinked slots keep their links. So walkers (a pool's close, the time-out message,
- * the self-deadlock check, snapshots, the leak sweep) need no lock.
- *
- * <p>Striped once contended: while takes do not collide, a fast take pushes on {@code top}; the
- * first push that loses its CAS there makes the host's {@code stripes} ({@link Stripe}, twice the
- * processors), and from then on each fast take pushes on the stripe its thread's id hashes to,
- * each with its own top and buried count. The host's own list keeps the slots pushed before and
- * the grants to waiters (pushed under the lock). Without stripes, threads sharing a host pushed on
- * one word and counted buried slots in one field, besides the count's two CASes: both cores on one
- * host ran at 0.85x failsafe's throughput; with them, about 1.04x (docs/benchmarks.md). Walkers go
- * down the host's own list, then down each stripe in order ({@link #first}, {@link #after}).
- *
- * <p>A pool's close sets its ledger's {@code closed} flag, then walks every live host and
- * claims the slots naming its ledger ({@link #reclaimAll}). A fast take pushes its slot, then
- * reads that flag: of the push and the flag's write, the later one's thread sees the other, so a
- * slot taken concurrently with the close is found by the walk, or its taker sees the close and
- * gives it back itself; the slot's CAS decides which, if both. The same holds on a stripe: the
- * walk reads the stripes array and each stripe (volatile) after the flag, and a stripe made for a
- * push is published by a CAS before that push. A grant to a waiter ({@link #drain}) does the
- * same under the host's lock: it pushes the slot, then reads the flag. The close also fails the
- * pool's waiters queued on each host ({@link #failAll}), under that host's lock, but only where the
- * host shows {@link #QUEUED}: an acquire reads the flag under the lock after setting {@code
- * QUEUED}, so of the two, again, the later one's thread sees the other.
+ * A slot is pending from the CAS that puts it in its cell until its taker has checked that its pool
+ * is still open ({@link LedgerSlot#hold}); walkers count only slots that are held. A pool's close
+ * sets its ledger's {@code closed} flag, then walks every live host's cells and frees the cells of
+ * its slots ({@link #reclaimAll}), first waiting out any of them still pending. A take puts its
+ * slot in a cell, then reads the flag: of the two writes, the later one's thread sees the other,
+ * so a slot taken concurrently with the close is found by the walk, or its taker sees the close
+ * and frees the cell itself, before anyone used it. A grant to a waiter ({@link #drain}) does the
+ * same under the host's lock. The close also fails the pool's waiters queued on each host ({@link
+ * #failAll}), under that host's lock, but only where the host shows {@link #QUEUED}: an acquire
+ * reads the flag under the lock after {@code QUEUED} is set, so of the two, again, the later one's
+ * thread sees the other.
  *
  * <h2>Entry lifecycle</h2>
  *
@@ -91,13 +90,13 @@ import java.util.function.LongSupplier;
  * While any slot is held, the entry pins the semaphore ({@code entry.retained}), even when the
  * holders leaked their slots, so there is never a second live semaphore for a host whose first one
  * still counts slots (AsyncHttpClient once pruned busy per-host semaphores and late releases then
- * bypassed the limit). The take that makes the count 1 checks the pin after its CAS, and the
- * reaper ({@link #ageIdle}) clears the pin before it reads the count, restoring it if busy: of
- * the two, the later one's thread sees the other, so a busy host is never left unpinned. An idle
- * host is also kept until a whole GC cycle passed without a slot taken ({@code used}), so hosts in
- * steady use are not collected and re-created at every GC; after that it is reachable from nothing
- * but the weak reference and is collected. Waiters reference this semaphore, so a host with
- * waiters stays too. A host's own limit lives in the table, not here, and survives the entry.
+ * bypassed the limit). Every take checks the pin after its CAS, and the reaper ({@link #ageIdle})
+ * clears the pin before it reads the cells, restoring it if any is occupied: of the two, the later
+ * one's thread sees the other, so a busy host is never left unpinned. An idle host is also kept
+ * until a whole GC cycle passed without a slot taken ({@code used}), so hosts in steady use are
+ * not collected and re-created at every GC; after that it is reachable from nothing but the weak
+ * reference and is collected. Waiters reference this semaphore, so a host with waiters stays too.
+ * A host's own limit lives in the table, not here, and survives the entry.
  *
  * <h2>Deadline sweeps</h2>
  *
@@ -108,102 +107,50 @@ import java.util.function.LongSupplier;
  * waiter reads {@code sweep} before each park and parks timed unless it is covered, so a sweep
  * missing or refused never leaves it asleep past its deadline.
  *
- * <h2>Limit changes</h2>
- *
- * {@link #setLimit} writes the limit and drains under the lock: raising it grants to waiters at
- * once; lowering it grants nothing until releases bring the count under the new limit, and
- * revokes nothing.
- *
  * <h2>Metrics</h2>
  *
- * {@link #inUse()} and {@link #limit()} are one read of {@code state}, exact at its instant;
+ * {@link #inUse()} counts the held cells, {@link #limit()} is one read of {@code state}, and
  * {@link #waiting()} is read under the lock. Nothing observes from inside this class: events
  * (meters, listeners, leak tracking, JFR) are raised by the callers of its methods, after every
  * lock is released, through the regulator's {@link SlotObserver}. Micrometer gauges read the
  * figures through the {@link HostTable} by key and never hold a semaphore, so meters cannot keep
- * an idle host in memory. The held-slot list is what the leak sweep walks ({@link
- * #collectOverdue}) and what names the oldest holder in a time-out.
+ * an idle host in memory.
  */
 @SuppressWarnings("serial") // Serializable only through AbstractQueuedSynchronizer; never serialized
 final class FifoHostSemaphore extends HostLock {
   private static final long serialVersionUID = 1L;
 
-  /** The bits of {@code state} that count the slots out. */
-  private static final long COUNT = 0x7FFF_FFFFL;
-
   /** The bit of {@code state} set while anyone queues. */
-  private static final long QUEUED = 1L << 31;
+  private static final long QUEUED = 1L;
 
-  /** How many given-back slots may lie buried below held ones, beyond the count, before a prune. */
-  private static final int BURIED_SLACK = 16;
+  /** The bit of {@code state} set while occupied cells may lie at or above a lowered limit. */
+  private static final long OVER = 2L;
+
+  /** Either flag: a take or release that sees one goes through the lock. */
+  private static final long FLAGS = QUEUED | OVER;
+
+  /** Cells of the first segment; segment {@code k} has {@code FIRST_CELLS << k}. */
+  static final int FIRST_CELLS = 8;
 
   /**
-   * How many stripes a contended host's held list splits into: twice the processors, rounded up to
-   * a power of two, so that each thread's hash finds a stripe of its own more often than not.
+   * How many references apart the first segment's cells lie: one 64-byte line each with
+   * compressed oops, so that threads sharing a host of a small limit do not write one line (both
+   * cores on a host of limit 8 ran at 0.68x the floor with the cells packed in one line; see
+   * docs/benchmarks.md). Later segments, which only a host with more than eight slots out at once
+   * grows, are packed: their cells are many and spread over many lines anyway.
    */
-  private static final int STRIPES = Math.min(64,
-      Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2);
+  private static final int SPREAD = 16;
 
-  /** {@code log2(STRIPES)}: how many top bits of a thread's hash pick its stripe. */
-  private static final int STRIPE_BITS = Integer.numberOfTrailingZeros(STRIPES);
+  /** Element access to a segment of cells: a cell's CAS is a take's or a release's one instruction. */
+  static final VarHandle CELL = MethodHandles.arrayElementVarHandle(LedgerSlot[].class);
 
   private static final VarHandle STATE;
-  private static final VarHandle TOP;
-  private static final VarHandle STRIPES_OF;
-  private static final VarHandle STRIPE_AT = MethodHandles.arrayElementVarHandle(Stripe[].class);
 
   static {
     try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      STATE = lookup.findVarHandle(FifoHostSemaphore.class, "state", long.class);
-      TOP = lookup.findVarHandle(FifoHostSemaphore.class, "top", LedgerSlot.class);
-      STRIPES_OF = lookup.findVarHandle(FifoHostSemaphore.class, "stripes", Stripe[].class);
+      STATE = MethodHandles.lookup().findVarHandle(FifoHostSemaphore.class, "state", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
-    }
-  }
-
-  /**
-   * One stripe of a contended host's held list: a Treiber list of its own, which the threads whose
-   * hash picks it push on. Each stripe is allocated by the first thread that needs it, so stripes
-   * of different threads come from different allocation buffers and do not share a cache line.
-   */
-  static final class Stripe {
-    private static final VarHandle STRIPE_TOP;
-
-    static {
-      try {
-        STRIPE_TOP = MethodHandles.lookup().findVarHandle(Stripe.class, "top", LedgerSlot.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    /** Its place in the host's stripes, so that a walk goes on to the next one. */
-    final int index;
-
-    /** The newest slot pushed on this stripe, or null. */
-    @SuppressWarnings("unused") // through STRIPE_TOP
-    volatile LedgerSlot top;
-
-    /** As the host's own {@code buried}, for this stripe. */
-    int buried;
-
-    Stripe(int index) {
-      this.index = index;
-    }
-
-    void push(LedgerSlot slot) {
-      slot.stripe = this;
-      LedgerSlot current = top;
-      for (; ; ) {
-        slot.below = skipSettled(current);
-        LedgerSlot witness = (LedgerSlot) STRIPE_TOP.compareAndExchange(this, current, slot);
-        if (witness == current) {
-          return;
-        }
-        current = witness;
-      }
     }
   }
 
@@ -223,26 +170,20 @@ final class FifoHostSemaphore extends HostLock {
    */
   HostTable.HostRef entry;
 
-  /** The limit (bits 32 to 62), {@link #QUEUED} (bit 31) and the count (bits 0 to 30). */
+  /** The limit (bits 32 to 62), {@link #OVER} and {@link #QUEUED}. Written under the lock only. */
   @SuppressWarnings("unused") // through STATE
   private volatile long state;
 
-  /** The newest slot pushed on this host's own held list (see "Held slots"), or null. */
-  @SuppressWarnings("unused") // through TOP
-  private volatile LedgerSlot top;
+  /** Cells 0 to 7, {@link #SPREAD} elements apart; elements through {@link #CELL}. */
+  private final LedgerSlot[] first = new LedgerSlot[FIRST_CELLS * SPREAD];
 
   /**
-   * The stripes of the held list, null until two takes collided on {@code top}; an element is
-   * null until a thread first pushes there. Elements are read and set through {@code STRIPE_AT}.
+   * The segments after the first, or null: {@code more[k - 1]} is segment {@code k}, of {@code 8
+   * << k} cells, covering cells {@code 8 * (2^k - 1)} up to {@code 8 * (2^(k + 1) - 1)}. Replaced
+   * under the lock by a copy one segment longer when every cell is occupied and the limit allows
+   * more; a segment, once made, is never replaced or dropped, so a slot's cell never moves.
    */
-  @SuppressWarnings("unused") // through STRIPES_OF
-  private volatile Stripe[] stripes;
-
-  /**
-   * Roughly how many given-back slots lie below held ones: written without synchronization, so
-   * concurrent increments may be lost; it only decides when to prune.
-   */
-  private int buried;
+  private volatile LedgerSlot[][] more;
 
   /** Whether a slot was taken since the last sweep after a GC; a hint, written without a lock. */
   private boolean used;
@@ -271,10 +212,6 @@ final class FifoHostSemaphore extends HostLock {
     STATE.set(this, (long) limit << 32); // published with this object by the table's map
   }
 
-  private static int count(long state) {
-    return (int) (state & COUNT);
-  }
-
   private static int limit(long state) {
     return (int) (state >>> 32);
   }
@@ -283,13 +220,52 @@ final class FifoHostSemaphore extends HostLock {
     return (state & QUEUED) != 0;
   }
 
+  private static boolean over(long state) {
+    return (state & OVER) != 0;
+  }
+
   private long state() {
     return (long) STATE.getVolatile(this);
   }
 
+  @GuardedBy("this")
+  private void setState(long next) {
+    STATE.setVolatile(this, next);
+  }
+
+  /** The first cell of segment {@code k}. */
+  private static int baseOf(int k) {
+    return (FIRST_CELLS << k) - FIRST_CELLS;
+  }
+
+  /** The segment that cell {@code cell} lies in. */
+  private static int segmentOf(int cell) {
+    return 31 - Integer.numberOfLeadingZeros((cell >>> 3) + 1);
+  }
+
+  /** How many cells there are, given {@code more} as read. */
+  private static int capacity(LedgerSlot[][] more) {
+    return (more == null) ? FIRST_CELLS : baseOf(more.length + 1);
+  }
+
+  /** How many elements apart the cells of segment {@code k} lie. */
+  private static int stepOf(int k) {
+    return (k == 0) ? SPREAD : 1;
+  }
+
+  /** Segment {@code k}, given {@code more} as read. */
+  private LedgerSlot[] segment(int k, LedgerSlot[][] more) {
+    return (k == 0) ? first : more[k - 1];
+  }
+
+  /** How many segments there are, given {@code more} as read. */
+  private static int segments(LedgerSlot[][] more) {
+    return (more == null) ? 1 : more.length + 1;
+  }
+
   /**
    * Takes a free slot for {@code ledger}'s pool, or returns null if none is free or someone is
-   * queued ahead. Lock-free.
+   * queued ahead. Lock-free while nobody queues and the limit holds still: one CAS of a cell.
    *
    * @param holder the thread that will hold it (the caller), or null for an async acquire
    * @throws io.regulator.PoolClosedException if the pool closed
@@ -299,140 +275,176 @@ final class FifoHostSemaphore extends HostLock {
       throw ledger.closedException();
     }
     long s = state();
-    if (queued(s) || count(s) >= limit(s)) {
-      return null;
-    }
-    LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
-    pushTaken(slot); // pending: a close that walks this host now waits to see how it ends
-    if (ledger.isClosed()) { // after the push: see "Held slots"
-      slot.settleUnclaimed();
-      throw ledger.closedException();
-    }
-    // Read again: the push gave other threads time to move the count, and a CAS against the
-    // state read before it failed, under contention, more often than not (JFR: the retry loop was
-    // 38% of the samples of OneHostContendedBenchmark).
-    s = state();
-    for (; ; ) {
-      if (queued(s) || count(s) >= limit(s)) {
-        slot.settleUnclaimed(); // taken meanwhile: the next push skips it
-        return null;
+    if ((s & FLAGS) == 0) {
+      LedgerSlot[][] segments = more;
+      int capacity = capacity(segments);
+      int limit = limit(s);
+      LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
+      if (takeFree(slot, Math.min(limit, capacity), segments)) {
+        if (ledger.isClosed()) { // after the CAS: see "Pending slots"
+          free(slot);
+          throw ledger.closedException();
+        }
+        if (state() == s) {
+          slot.hold(holder);
+          pin();
+          return slot;
+        }
+        free(slot); // someone queued or the limit moved since: take it under the lock instead
+      } else if (capacity >= limit) {
+        return null; // every cell below the limit occupied
       }
-      long witness = (long) STATE.compareAndExchange(this, s, s + 1);
-      if (witness == s) {
-        break;
-      }
-      s = witness;
     }
-    slot.hold(holder);
-    if (count(s) == 0) {
-      pin();
-    }
-    if (!used) { // a read, not a write, on every take but the first after a sweep
-      used = true;
-    }
-    return slot;
-  }
-
-  /** Keeps this semaphore in the table while busy; after a take made the count 1. */
-  private void pin() {
-    HostTable.HostRef ref = entry;
-    if (ref.retained == null) { // after the count's CAS: see "Entry lifecycle"
-      ref.retained = this;
+    lock();
+    try {
+      return queued(state()) ? null : claimLocked(ledger, holder);
+    } finally {
+      unlock();
     }
   }
 
   /**
-   * Pushes a slot taken without waiting: on this host's own list while takes do not collide; once
-   * one push loses its CAS, on the stripe of the taking thread (see "Held slots").
+   * Puts {@code slot} in a free cell among the first {@code usable}, starting at the calling
+   * thread's own; false if all of them are occupied.
    */
-  private void pushTaken(LedgerSlot slot) {
-    Stripe[] striped = stripes;
-    if (striped == null) {
-      LedgerSlot current = top;
-      slot.below = skipSettled(current);
-      if (TOP.compareAndSet(this, current, slot)) {
-        return;
-      }
-      striped = inflate();
-    }
-    stripeOf(striped).push(slot);
-  }
-
-  /** The stripes, made by the first push that lost its CAS on {@code top} (or by a test). */
-  Stripe[] inflate() {
-    Stripe[] fresh = new Stripe[STRIPES];
-    Stripe[] witness = (Stripe[]) STRIPES_OF.compareAndExchange(this, (Stripe[]) null, fresh);
-    return (witness == null) ? fresh : witness;
-  }
-
-  /** The calling thread's stripe, made if it is the first there. */
-  private static Stripe stripeOf(Stripe[] striped) {
-    // Fibonacci hashing of the thread's id (its top bits): threads made one after another, as a
-    // pool's are, land on stripes far apart.
+  private boolean takeFree(LedgerSlot slot, int usable, LedgerSlot[][] segments) {
+    // Fibonacci hashing of the thread's id, scaled to the usable cells: threads made one after
+    // another, as a pool's are, start far apart, and one thread starts at the same cell each time.
     long id = Thread.currentThread().getId();
-    int index = (int) ((id * 0x9E3779B97F4A7C15L) >>> (64 - STRIPE_BITS));
-    Stripe stripe = (Stripe) STRIPE_AT.getVolatile(striped, index);
-    if (stripe == null) {
-      Stripe fresh = new Stripe(index);
-      Stripe witness = (Stripe) STRIPE_AT.compareAndExchange(striped, index, (Stripe) null, fresh);
-      stripe = (witness == null) ? fresh : witness;
-    }
-    return stripe;
-  }
-
-  /** Pushes a slot on this host's own list, skipping the given-back slots on top. */
-  private void push(LedgerSlot slot) {
-    LedgerSlot current = top;
-    for (; ; ) {
-      slot.below = skipSettled(current);
-      LedgerSlot witness = (LedgerSlot) TOP.compareAndExchange(this, current, slot);
-      if (witness == current) {
-        return;
+    long hash = ((id * 0x9E3779B97F4A7C15L) >>> 32);
+    int cell = (int) ((hash * usable) >>> 32);
+    for (int tried = 0; tried < usable; ) {
+      int k = (cell < FIRST_CELLS) ? 0 : segmentOf(cell);
+      LedgerSlot[] cells = segment(k, segments);
+      int base = baseOf(k);
+      int step = stepOf(k);
+      int end = Math.min(base + (FIRST_CELLS << k), usable);
+      for (int i = (cell - base) * step; cell < end && tried < usable; i += step, cell++, tried++) {
+        if (cells[i] == null) { // plain: the CAS checks it
+          slot.cells = cells;
+          slot.index = i;
+          if (CELL.compareAndSet(cells, i, (LedgerSlot) null, slot)) {
+            return true;
+          }
+        }
       }
-      current = witness;
+      if (cell >= usable) {
+        cell = 0;
+      }
     }
+    return false;
   }
 
-  /** The first slot from {@code slot} down that is not given back yet, or null. */
-  private static LedgerSlot skipSettled(LedgerSlot slot) {
-    while (slot != null && slot.isSettled()) {
-      slot = slot.below;
+  /**
+   * Takes a free slot under the lock, growing the cells if the limit allows; null if the host is
+   * full. Checks, as a fast take does, that the pool is still open after its CAS.
+   */
+  @GuardedBy("this")
+  private LedgerSlot claimLocked(PoolLedger ledger, Thread holder) {
+    LedgerSlot slot = placeLocked(ledger, stampsSlots ? ticker.getAsLong() : 0L);
+    if (slot == null) {
+      return null;
     }
+    if (ledger.isClosed()) { // after the CAS: see "Pending slots"
+      CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null); // pending: ours alone
+      throw ledger.closedException();
+    }
+    slot.hold(holder);
+    pin();
     return slot;
   }
 
-  /** The newest slot of the whole held list, stripes included, or null: a walk starts here. */
-  private LedgerSlot first() {
-    LedgerSlot newest = top;
-    return (newest != null) ? newest : firstFrom(0);
+  /**
+   * Puts a new, pending slot of {@code ledger} in a free cell below the limit, growing the cells
+   * if every one is occupied and the limit allows more; null if the limit is reached. Under the
+   * lock; while {@link #OVER} is set, counts the occupied cells first.
+   */
+  @GuardedBy("this")
+  private LedgerSlot placeLocked(PoolLedger ledger, long stamp) {
+    LedgerSlot slot = new LedgerSlot(this, ledger, stamp);
+    for (; ; ) {
+      long s = state();
+      int limit = limit(s);
+      if (over(s) && !clearOverIfDone(s) && occupiedCells() >= limit) {
+        return null;
+      }
+      LedgerSlot[][] segments = more;
+      int capacity = capacity(segments);
+      if (takeFree(slot, Math.min(limit, capacity), segments)) {
+        return slot;
+      }
+      if (capacity < limit) {
+        grow(segments);
+      } else if (!over(state())) {
+        return null; // every cell below the limit occupied
+      }
+      // else: a fast take that read the state before OVER was set holds a cell for an instant;
+      // it gives it back on its own, so count again.
+    }
   }
 
-  /** The slot a walk visits after {@code slot}: the next older one, or the next stripe's newest. */
-  private LedgerSlot after(LedgerSlot slot) {
-    LedgerSlot below = slot.below;
-    if (below != null) {
-      return below;
-    }
-    Stripe stripe = slot.stripe;
-    return firstFrom((stripe == null) ? 0 : stripe.index + 1);
+  /** Adds a segment of cells, twice the last one's; under the lock. */
+  @GuardedBy("this")
+  private void grow(LedgerSlot[][] segments) {
+    int n = (segments == null) ? 0 : segments.length;
+    LedgerSlot[][] longer = (segments == null) ? new LedgerSlot[1][] : Arrays.copyOf(segments, n + 1);
+    longer[n] = new LedgerSlot[FIRST_CELLS << (n + 1)];
+    more = longer; // a segment is complete before any thread can reach it
   }
 
-  /** The newest slot of the first stripe from {@code index} on that has one, or null. */
-  private LedgerSlot firstFrom(int index) {
-    Stripe[] striped = stripes;
-    if (striped == null) {
-      return null;
-    }
-    for (int i = index; i < striped.length; i++) {
-      Stripe stripe = (Stripe) STRIPE_AT.getVolatile(striped, i);
-      if (stripe != null) {
-        LedgerSlot newest = stripe.top;
-        if (newest != null) {
-          return newest;
+  /** Clears {@link #OVER} if no occupied cell lies at or above the limit; under the lock. */
+  @GuardedBy("this")
+  private boolean clearOverIfDone(long s) {
+    int limit = limit(s);
+    LedgerSlot[][] segments = more;
+    for (int k = segmentOf(Math.max(limit, 0)), n = segments(segments); k < n; k++) {
+      LedgerSlot[] cells = segment(k, segments);
+      int step = stepOf(k);
+      for (int i = Math.max(0, limit - baseOf(k)) * step; i < cells.length; i += step) {
+        if (CELL.getVolatile(cells, i) != null) {
+          return false;
         }
       }
     }
-    return null;
+    setState(s & ~OVER);
+    return true;
+  }
+
+  /** How many cells are occupied, pending slots included. */
+  private int occupiedCells() {
+    int occupied = 0;
+    LedgerSlot[][] segments = more;
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      LedgerSlot[] cells = segment(k, segments);
+      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
+        if (CELL.getVolatile(cells, i) != null) {
+          occupied++;
+        }
+      }
+    }
+    return occupied;
+  }
+
+  /** Keeps this semaphore in the table while busy; after every take's CAS. */
+  private void pin() {
+    HostTable.HostRef ref = entry;
+    if (ref.retained == null) { // after the cell's CAS: see "Entry lifecycle"
+      ref.retained = this;
+    }
+    if (!used) { // a read, not a write, on every take but the first after a sweep
+      used = true;
+    }
+  }
+
+  /**
+   * Frees the cell of a slot nobody else can give back (pending, or just taken), handing it on if
+   * anyone queued meanwhile.
+   */
+  private void free(LedgerSlot slot) {
+    CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null);
+    if ((state() & FLAGS) != 0) {
+      wakeAll(drainLocked());
+    }
   }
 
   /**
@@ -444,59 +456,63 @@ final class FifoHostSemaphore extends HostLock {
    */
   LedgerSlot takeOrEnqueue(SlotWaiter waiter) {
     Thread thread = waiter.thread();
-    for (; ; ) {
-      LedgerSlot slot = tryTake(waiter.ledger, thread);
-      if (slot != null) {
-        return slot;
+    LedgerSlot slot = tryTake(waiter.ledger, thread);
+    if (slot != null) {
+      return slot;
+    }
+    lock();
+    try {
+      if (!queued(state())) {
+        slot = claimLocked(waiter.ledger, thread); // a slot came back meanwhile
+        if (slot != null) {
+          return slot;
+        }
+        setState(state() | QUEUED);
       }
-      lock();
       try {
-        long s = state();
-        if (!queued(s)) {
-          if (count(s) < limit(s)) {
-            continue; // a slot came back meanwhile and nobody queues: take it, after the unlock
-          }
-          if (!STATE.compareAndSet(this, s, s | QUEUED)) {
-            continue; // the count moved; look again
-          }
-        }
-        // QUEUED is set, so the count holds still: only this lock's holder changes it now.
-        try {
-          if (waiting >= maxWaiters) {
-            throw new HostOverloadedException(key, waiting);
-          }
-          if (thread != null) {
-            int heldByCaller = deadlockedSlots(thread);
-            if (heldByCaller > 0) {
-              throw new SelfDeadlockException(key, waiter.ledger.name, limit(state()),
-                  heldByCaller, heldByPool(), describeHolders());
-            }
-          }
-          if (waiter.ledger.isClosed()) { // after QUEUED is set: see failAll
-            throw waiter.ledger.closedException();
-          }
-        } catch (RuntimeException e) {
-          if (head == null) {
+        if (head == null) {
+          // This caller set QUEUED. Look once more: a release that freed a cell before then may
+          // not have seen it.
+          slot = claimLocked(waiter.ledger, thread);
+          if (slot != null) {
             clearQueued();
+            return slot;
           }
-          throw e;
         }
-        waiter.prev = tail;
-        if (tail == null) {
-          head = waiter;
-        } else {
-          tail.next = waiter;
+        if (waiting >= maxWaiters) {
+          throw new HostOverloadedException(key, waiting);
         }
-        tail = waiter;
-        waiter.queued = true;
-        waiting++;
-        if (waiter instanceof ParkingWaiter) {
-          coverBySweep((ParkingWaiter) waiter);
+        if (thread != null) {
+          int heldByCaller = deadlockedSlots(thread);
+          if (heldByCaller > 0) {
+            throw new SelfDeadlockException(key, waiter.ledger.name, limit(state()),
+                heldByCaller, heldByPool(), describeHolders());
+          }
         }
-        return null;
-      } finally {
-        unlock();
+        if (waiter.ledger.isClosed()) { // after QUEUED is set: see failAll
+          throw waiter.ledger.closedException();
+        }
+      } catch (RuntimeException e) {
+        if (head == null) {
+          clearQueued();
+        }
+        throw e;
       }
+      waiter.prev = tail;
+      if (tail == null) {
+        head = waiter;
+      } else {
+        tail.next = waiter;
+      }
+      tail = waiter;
+      waiter.queued = true;
+      waiting++;
+      if (waiter instanceof ParkingWaiter) {
+        coverBySweep((ParkingWaiter) waiter);
+      }
+      return null;
+    } finally {
+      unlock();
     }
   }
 
@@ -587,13 +603,9 @@ final class FifoHostSemaphore extends HostLock {
   /** Clears {@link #QUEUED} once the queue is empty; under the lock. */
   @GuardedBy("this")
   private void clearQueued() {
-    STATE.getAndBitwiseAnd(this, ~QUEUED);
+    setState(state() & ~QUEUED);
   }
 
-  /** Adds {@code delta} to the count; under the lock, or while nothing else can change it. */
-  private void addCount(int delta) {
-    STATE.getAndAdd(this, (long) delta);
-  }
 
   /**
    * How many slots of this host {@code caller} holds, if waiting would be a certain deadlock,
@@ -601,25 +613,28 @@ final class FifoHostSemaphore extends HostLock {
    * waiting for this host (parked in {@link ParkingWaiter#await} and still queued here), so no
    * release can come but by a pool's close or a raised limit. Called only when about to queue.
    *
-   * <p>One walk, which stops at the first slot held by another thread that is not blocked here,
-   * or by no thread (an async acquire, which may be given back from anywhere, or a slot in the
-   * middle of a take or a give-back): in the usual queue the newest slot is held by a thread at
-   * work, so the check reads one or two slots, not the whole list (it was 9% of the samples of 64
-   * virtual threads queueing on one host when it counted the caller's slots first). A queued
-   * waiter not yet parked reads as not blocked: the check can miss a deadlock, never invent one.
+   * <p>One walk of the cells, which stops at the first slot held by another thread that is not
+   * blocked here, or by no thread (an async acquire, which may be given back from anywhere, or a
+   * pending slot): in the usual queue that comes within a few cells. A queued waiter not yet parked
+   * reads as not blocked: the check can miss a deadlock, never invent one.
    */
   @GuardedBy("this")
   private int deadlockedSlots(Thread caller) {
     int mine = 0;
-    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-      if (slot.isSettled()) {
-        continue;
-      }
-      Thread holder = slot.holdingThread(); // null too while pending or being given back
-      if (holder == caller) {
-        mine++;
-      } else if (holder == null || !blockedHere(holder)) {
-        return 0;
+    LedgerSlot[][] segments = more;
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      LedgerSlot[] cells = segment(k, segments);
+      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
+        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
+        if (slot == null) {
+          continue;
+        }
+        Thread holder = slot.holdingThread(); // null too while pending
+        if (holder == caller) {
+          mine++;
+        } else if (holder == null || !blockedHere(holder)) {
+          return 0;
+        }
       }
     }
     return mine;
@@ -647,8 +662,8 @@ final class FifoHostSemaphore extends HostLock {
     }
     HostTable.HostRef ref = entry;
     ref.retained = null;
-    long s = state(); // after clearing the pin: see "Entry lifecycle"
-    if (count(s) > 0 || queued(s)) {
+    // After clearing the pin: see "Entry lifecycle".
+    if (queued(state()) || occupiedCells() > 0) {
       ref.retained = this;
     }
   }
@@ -669,26 +684,20 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Gives back a slot unless it was given back already; the head waiter, if any, gets it at once.
+   * Gives back a slot unless it was given back already: one CAS of its cell to null. If anyone
+   * queues, the head waiter gets the cell at once.
    *
-   * <p>When {@code observe}, the release is observed once the count is back but before the
-   * waiters it served are woken, so that events tell a slot's release before its next holder's
-   * acquire. A closing pool passes false and reports its slots once they are all back (see {@code
-   * SemaphoreRegistry.shutdown}).
+   * <p>When {@code observe}, the release is observed once the cell is free but before the waiters
+   * it served are woken, so that events tell a slot's release before its next holder's acquire.
    *
    * @return whether this call gave it back
    */
   boolean giveBack(LedgerSlot slot, boolean observe) {
-    if (!slot.claim()) {
-      slot.awaitSettled(); // whoever claimed it is giving it back: done once it returns
-      return false;
+    if (!CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null)) {
+      return false; // given back already, by this or another thread or the pool's close
     }
-    SlotWaiter toWake = returnCount(1);
-    slot.settle();
-    Stripe stripe = slot.stripe;
-    if (slot != ((stripe == null) ? top : stripe.top)) { // below a newer slot: left until a prune
-      noteBuried(stripe);
-    }
+    // After the CAS: see "The state word and the lock".
+    SlotWaiter toWake = ((state() & FLAGS) == 0) ? null : drainLocked();
     if (observe) {
       try {
         slot.ledger.observer.released(slot);
@@ -701,81 +710,13 @@ final class FifoHostSemaphore extends HostLock {
     return true;
   }
 
-  /**
-   * Uncounts {@code n} claimed slots: one CAS while nobody queues, else under the lock, handing
-   * them to the head waiters. Returns the waiters to wake, with no lock held.
-   */
-  private SlotWaiter returnCount(int n) {
-    long s = state();
-    while (!queued(s)) {
-      long witness = (long) STATE.compareAndExchange(this, s, s - n);
-      if (witness == s) {
-        return null;
-      }
-      s = witness;
-    }
+  /** Drains under the lock; returns the waiters to wake, with no lock held. */
+  private SlotWaiter drainLocked() {
     lock();
     try {
-      addCount(-n); // atomic: QUEUED may have cleared before the lock; fast takes CAS it then
       return drain();
     } finally {
       unlock();
-    }
-  }
-
-  /**
-   * Counts a slot given back below the top of its list ({@code stripe}, or this host's own if
-   * null), and prunes once there are too many of those.
-   */
-  private void noteBuried(Stripe stripe) {
-    // Racy: a lost increment only delays a prune. Per stripe, so that threads of a contended host
-    // do not all write one field.
-    int now = (stripe == null) ? ++buried : ++stripe.buried;
-    if (now > BURIED_SLACK + count(state()) && tryLock()) {
-      try {
-        prune();
-      } finally {
-        unlock();
-      }
-    }
-  }
-
-  /**
-   * Unlinks the given-back slots from this host's own list and from each stripe, but the top of
-   * each, which only pushes replace. Under the lock, so one prune at a time; pushes and walks go
-   * on meanwhile (see "Held slots").
-   */
-  @GuardedBy("this")
-  private void prune() {
-    buried = 0;
-    pruneBelow(top);
-    Stripe[] striped = stripes;
-    if (striped != null) {
-      for (int i = 0; i < striped.length; i++) {
-        Stripe stripe = (Stripe) STRIPE_AT.getVolatile(striped, i);
-        if (stripe != null) {
-          stripe.buried = 0;
-          pruneBelow(stripe.top);
-        }
-      }
-    }
-  }
-
-  /** Unlinks the given-back slots below {@code kept}, the top of one list. */
-  @GuardedBy("this")
-  private static void pruneBelow(LedgerSlot kept) {
-    if (kept == null) {
-      return;
-    }
-    LedgerSlot slot = kept.below;
-    while (slot != null) {
-      LedgerSlot next = slot.below;
-      if (slot.isSettled()) {
-        kept.below = next;
-      } else {
-        kept = slot;
-      }
-      slot = next;
     }
   }
 
@@ -784,49 +725,58 @@ final class FifoHostSemaphore extends HostLock {
    * still holds, adding them to {@code reclaimed}. The waiters they admit go to {@code wakeLater}
    * instead of being woken: the closer wakes them once its close latch is open, so that a
    * continuation run inline by a woken waiter may close the same pool again without waiting on a
-   * latch its own thread has yet to open.
+   * latch its own thread has yet to open. Holds no lock while it waits out a pending slot.
    */
   void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
     int before = reclaimed.size();
-    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-      if (slot.ledger == ledger) {
-        slot.awaitTaken(); // a take that began before the close: counted, or given up
-        if (slot.claim()) {
-          reclaimed.add(slot);
-        } else {
-          slot.awaitSettled(); // its holder is giving it back: the close waits for that
+    LedgerSlot[][] segments = more; // after `closed` was set: see "Pending slots"
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      LedgerSlot[] cells = segment(k, segments);
+      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
+        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
+        if (slot != null && slot.ledger == ledger) {
+          slot.awaitTaken(); // a take that began before the close: held, or freed by its taker
+          if (CELL.compareAndSet(cells, i, slot, (LedgerSlot) null)) {
+            reclaimed.add(slot);
+          }
         }
       }
     }
-    int claimed = reclaimed.size() - before;
-    if (claimed == 0) {
-      return;
+    if (reclaimed.size() > before && (state() & FLAGS) != 0) {
+      SlotWaiter toWake = drainLocked();
+      if (toWake != null) {
+        wakeLater.add(toWake);
+      }
     }
-    SlotWaiter toWake = returnCount(claimed);
-    for (int i = before; i < reclaimed.size(); i++) {
-      reclaimed.get(i).settle();
-    }
-    if (toWake != null) {
-      wakeLater.add(toWake);
-    }
-    noteBuried(null);
   }
 
-  /** How many slots the held list links now, given back or not: what a prune bounds. */
-  int listedSlots() {
-    int listed = 0;
-    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-      listed++;
-    }
-    return listed;
+  /** How many cells this host has, occupied or not: what its peak concurrency grew it to. */
+  int cellCount() {
+    return capacity(more);
   }
 
   /** How many slots of this host {@code ledger}'s pool holds now. */
   int heldBy(PoolLedger ledger) {
     int held = 0;
-    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-      if (slot.ledger == ledger && slot.isHeld()) {
+    for (LedgerSlot slot : heldSlots()) {
+      if (slot.ledger == ledger) {
         held++;
+      }
+    }
+    return held;
+  }
+
+  /** The slots held now, in cell order; for walkers that are not on a hot path. */
+  private List<LedgerSlot> heldSlots() {
+    List<LedgerSlot> held = new ArrayList<>();
+    LedgerSlot[][] segments = more;
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      LedgerSlot[] cells = segment(k, segments);
+      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
+        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
+        if (slot != null && slot.isHeld()) {
+          held.add(slot);
+        }
       }
     }
     return held;
@@ -838,13 +788,14 @@ final class FifoHostSemaphore extends HostLock {
     lock();
     try {
       long s = state();
-      for (; ; ) {
-        long next = ((long) newLimit << 32) | (s & (QUEUED | COUNT));
-        long witness = (long) STATE.compareAndExchange(this, s, next);
-        if (witness == s) {
-          break;
-        }
-        s = witness;
+      long next = ((long) newLimit << 32) | (s & QUEUED);
+      if (newLimit < limit(s) || over(s)) {
+        // Set before looking at the cells, so a fast take that read the old limit backs off (it
+        // compares the state after its CAS), then cleared if nothing lies at or above the limit.
+        setState(next | OVER);
+        clearOverIfDone(next | OVER);
+      } else {
+        setState(next);
       }
       whileLocked.run();
       toWake = drain();
@@ -855,7 +806,7 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Hands free slots to waiters in arrival order, skipping any that left meanwhile, clears
+   * Hands free cells to waiters in arrival order, skipping any that left meanwhile, clears
    * {@link #QUEUED} if the queue empties, and returns the chain of waiters to wake once the lock
    * is released.
    */
@@ -864,28 +815,23 @@ final class FifoHostSemaphore extends HostLock {
     SlotWaiter wakeHead = null;
     SlotWaiter wakeTail = null;
     while (head != null) {
-      long s = state();
-      if (count(s) >= limit(s)) {
+      SlotWaiter waiter = head;
+      LedgerSlot slot = placeLocked(waiter.ledger, ticker.getAsLong()); // pending
+      if (slot == null) {
         break;
       }
-      SlotWaiter waiter = head;
       unqueue(waiter);
       boolean wake;
-      LedgerSlot slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong()); // pending
-      push(slot); // before the waiter can see it; then `closed`, as a fast take does
-      if (waiter.ledger.isClosed()) {
-        slot.settleUnclaimed();
+      if (waiter.ledger.isClosed()) { // after the CAS, as a fast take does
+        CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null);
         wake = waiter.fail();
       } else if (waiter.grant(slot)) {
-        addCount(1);
         slot.hold(waiter.thread()); // its waiter may already see the grant: it waits for this
-        if (!used) {
-          used = true;
-        }
         pin();
         wake = true;
       } else {
-        slot.settleUnclaimed(); // it timed out or was cancelled; its own thread cleans up
+        // It timed out or was cancelled; its own thread cleans up. The cell goes to the next.
+        CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null);
         wake = false;
       }
       if (wake) {
@@ -900,6 +846,10 @@ final class FifoHostSemaphore extends HostLock {
     if (head == null) {
       clearQueued();
     }
+    long s = state();
+    if (over(s)) {
+      clearOverIfDone(s);
+    }
     return wakeHead;
   }
 
@@ -907,7 +857,7 @@ final class FifoHostSemaphore extends HostLock {
    * Fails, on behalf of a closing pool, every waiter of {@code ledger} queued here, adding them to
    * {@code failed} for the closer to wake. Called after the ledger's {@code closed} flag is set:
    * a host that shows no queue has none of its waiters, since an acquire reads that flag under
-   * the lock after setting {@link #QUEUED} and refuses to queue once it is set.
+   * the lock after {@link #QUEUED} is set and refuses to queue once it is set.
    */
   void failAll(PoolLedger ledger, List<SlotWaiter> failed) {
     if (!queued(state())) {
@@ -964,8 +914,20 @@ final class FifoHostSemaphore extends HostLock {
     return limit(state());
   }
 
+  /** How many slots are held now: the held cells, counted at one pass (pending ones left out). */
   int inUse() {
-    return count(state());
+    int held = 0;
+    LedgerSlot[][] segments = more;
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      LedgerSlot[] cells = segment(k, segments);
+      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
+        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
+        if (slot != null && slot.isHeld()) {
+          held++;
+        }
+      }
+    }
+    return held;
   }
 
   int waiting() {
@@ -979,8 +941,8 @@ final class FifoHostSemaphore extends HostLock {
 
   /**
    * This host's figures, or null if it is idle and has no limit of its own to show. Its in-use
-   * figure is the sum of its pools' slots, read from the held list, so the two agree; a slot in
-   * the middle of a take or a give-back is left out of both.
+   * figure is the sum of its pools' slots, read from the cells, so the two agree; a pending slot
+   * is left out of both.
    */
   HostSnapshot snapshot(boolean ownLimit) {
     int waitingNow;
@@ -990,7 +952,7 @@ final class FifoHostSemaphore extends HostLock {
     } finally {
       unlock();
     }
-    Map<String, Integer> byPool = heldByPool();
+    Map<String, Integer> byPool = heldByPool(heldSlots());
     int held = 0;
     for (int n : byPool.values()) {
       held += n;
@@ -1002,11 +964,13 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   private Map<String, Integer> heldByPool() {
+    return heldByPool(heldSlots());
+  }
+
+  private static Map<String, Integer> heldByPool(List<LedgerSlot> held) {
     Map<String, Integer> byPool = new TreeMap<>();
-    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-      if (slot.isHeld()) {
-        byPool.merge(slot.ledger.name, 1, Integer::sum);
-      }
+    for (LedgerSlot slot : held) {
+      byPool.merge(slot.ledger.name, 1, Integer::sum);
     }
     return byPool;
   }
@@ -1024,7 +988,7 @@ final class FifoHostSemaphore extends HostLock {
     } finally {
       unlock();
     }
-    return new SlotTimeoutException(key, limit(s), count(s), waitingNow,
+    return new SlotTimeoutException(key, limit(s), inUse(), waitingNow,
         Duration.ofNanos(Math.max(0, waitedNanos)), holders);
   }
 
@@ -1033,7 +997,8 @@ final class FifoHostSemaphore extends HostLock {
    * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
    */
   private String describeHolders() {
-    List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool().entrySet());
+    List<LedgerSlot> held = heldSlots();
+    List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool(held).entrySet());
     if (byPool.isEmpty()) {
       return "";
     }
@@ -1045,7 +1010,7 @@ final class FifoHostSemaphore extends HostLock {
           .append(byPool.get(i).getKey()).append('=').append(byPool.get(i).getValue());
     }
     holders.append('}');
-    LedgerSlot oldest = oldestHeld();
+    LedgerSlot oldest = oldestHeld(held, byPool.size());
     if (oldest != null) {
       holders.append(", oldest by '").append(oldest.ledger.name).append('\'');
       if (stampsSlots) { // else slots taken without waiting carry no time
@@ -1057,53 +1022,39 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * The held slot taken first, or null if none is held or it cannot be told. Stamped slots are
-   * compared by time. Unstamped, a list's order tells their age (newest first), but lists cannot
-   * be compared with each other: on a striped host only a slot of the host's own list taken before
-   * the stripes existed (unstamped, unlike a grant) is known to be older than every striped one.
+   * The held slot taken first, or null if it cannot be told. Stamped slots are compared by time.
+   * Unstamped ones carry no order (cells are reused in no order), so only a host held by one pool
+   * tells whose the oldest is.
    */
-  private LedgerSlot oldestHeld() {
+  private LedgerSlot oldestHeld(List<LedgerSlot> held, int pools) {
+    if (!stampsSlots) {
+      return (pools == 1) ? held.get(0) : null;
+    }
     LedgerSlot oldest = null;
-    if (stampsSlots) {
-      for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-        if (slot.isHeld() && (oldest == null || slot.acquiredAt - oldest.acquiredAt <= 0)) {
-          oldest = slot; // <= : of equal stamps, the later in the walk, older in its list
-        }
-      }
-      return oldest;
-    }
-    for (LedgerSlot slot = top; slot != null; slot = slot.below) {
-      if (slot.isHeld()) {
-        oldest = slot; // newest first, so the last one held is the oldest
+    for (LedgerSlot slot : held) {
+      if (oldest == null || slot.acquiredAt - oldest.acquiredAt < 0) {
+        oldest = slot;
       }
     }
-    if (stripes == null) {
-      return oldest;
-    }
-    return (oldest != null && oldest.acquiredAt == 0) ? oldest : null;
+    return oldest;
   }
 
   /**
    * Adds to {@code due}, oldest first, every held slot that is at least {@code thresholdNanos}
    * old at {@code now} but was not yet at {@code previousSweep} (every such slot if {@code
-   * first}). Walks every held slot.
+   * first}). Walks every cell; sweeps run only where slots are stamped.
    */
   void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
       List<LedgerSlot> due) {
     int from = due.size();
-    for (LedgerSlot slot = first(); slot != null; slot = after(slot)) {
-      if (!slot.isHeld() || now - slot.acquiredAt < thresholdNanos) {
+    for (LedgerSlot slot : heldSlots()) {
+      if (now - slot.acquiredAt < thresholdNanos) {
         continue;
       }
       if (first || previousSweep - slot.acquiredAt < thresholdNanos) {
         due.add(slot);
       }
     }
-    // Oldest first: each list is newest first, so reversed, then (stably) by time, since the
-    // stripes (see "Held slots") are not in order with each other; sweeps run only where slots
-    // are stamped.
-    List<LedgerSlot> found = due.subList(from, due.size());
-    Collections.reverse(found);
-    found.sort(Comparator.comparingLong(slot -> slot.acquiredAt));
+    due.subList(from, due.size()).sort(Comparator.comparingLong(slot -> slot.acquiredAt));
   }
 }
