@@ -16,7 +16,7 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
 /**
  * A holder gives its slot back while another thread closes the holder's pool: the slot goes back
  * to the host exactly once. The race of the slot's release CAS against the close's reclaim of the
- * host's held list; if both counted it back, the host would have one slot too many.
+ * host's cells; if both counted it back, the host would have one slot too many.
  *
  * <p>Result: the holder's {@code release()} (1/0), {@code isReleased()} after both (1/0), a second
  * {@code release()} after both (1/0), the host's in-use, slots a fresh pool can take.

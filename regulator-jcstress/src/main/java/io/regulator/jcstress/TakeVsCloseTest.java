@@ -17,8 +17,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 /**
  * One thread takes a slot while another closes the pool: either the take is refused with {@link
  * PoolClosedException}, or it gets the slot and the close takes it back; no slot outlives the
- * close. The Dekker race of a lock-free take (CAS the host's word, then check the pool is open)
- * against the close (mark the pool closed, then walk the host's held list): unless each side's
+ * close. The Dekker race of a lock-free take (CAS a free cell, then check the pool is open)
+ * against the close (mark the pool closed, then walk the host's cells): unless each side's
  * write is ordered before its read, the take can miss the close and the close miss the slot.
  *
  * <p>Result: the take (1 got a slot, 2 {@code PoolClosedException}, 0 refused),

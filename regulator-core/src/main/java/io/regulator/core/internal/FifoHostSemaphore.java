@@ -383,7 +383,8 @@ final class FifoHostSemaphore extends HostLock {
         return null; // every cell below the limit occupied
       }
       // else: a fast take that read the state before OVER was set holds a cell for an instant;
-      // it gives it back on its own, so count again.
+      // it frees it on its own, without this lock, so count again.
+      Thread.onSpinWait();
     }
   }
 

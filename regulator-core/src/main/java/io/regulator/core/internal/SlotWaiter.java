@@ -69,7 +69,7 @@ abstract class SlotWaiter {
    * @param site the acquisition site captured on the caller's thread, or null to capture it here
    */
   final Slot handOut(Throwable site) {
-    slot.awaitTaken(); // the granting thread counts it just after the grant's CAS
+    slot.awaitTaken(); // the granting thread marks it held just after the grant's CAS
     SlotWaitRecorder.end(waitEvent, semaphore.key, ledger.name, Outcome.GRANTED);
     return ledger.observer.acquired(slot, slot.acquiredAt - enqueuedAt, site);
   }

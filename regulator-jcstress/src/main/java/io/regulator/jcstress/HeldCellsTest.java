@@ -14,19 +14,21 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIIIII_Result;
 
 /**
- * Concurrent changes to one host's list of held slots, which a pool's close walks to take its
- * slots back and {@code RegulatedPool.inUse(key)} walks to count them. The classic failures of a
- * lock-free list: two adjacent nodes unlinked at once, one of them coming back; a node linked
- * after a node being unlinked, and lost with it. Either shows here as a pool count that disagrees
- * with the host's, or as a slot that the pool's close does not take back.
+ * Concurrent changes to one host's cells of held slots, which a pool's close walks to take its
+ * slots back and {@code RegulatedPool.inUse(key)} walks to count them. The failures to rule out:
+ * two releases that free each other's cell, or none; a take that lands in a cell being freed and is
+ * lost with it; two takes in one cell. Each shows here as a pool count that disagrees with the
+ * host's, or as a slot that the pool's close does not take back. (Until issue 12's token cells
+ * these were the races of a lock-free list of held slots: nodes unlinked together, a node linked
+ * after one being unlinked.)
  *
  * <p>Every trial runs on a host of limit 2 with one pool, and ends by closing that pool. Result:
  * the two actors' calls (1 for true, or a slot taken; 0 otherwise), the host's in-use after both,
  * the pool's {@code inUse(key)} after both, the host's in-use after the pool's close, and slots a
  * fresh pool can take then.
  */
-public class HeldListTest {
-  private HeldListTest() {}
+public class HeldCellsTest {
+  private HeldCellsTest() {}
 
   private static final RecycledRegulators REGULATORS = new RecycledRegulators(2);
 
@@ -57,11 +59,11 @@ public class HeldListTest {
     }
   }
 
-  /** Both held slots given back at once: the list loses both, the host counts neither. */
+  /** Both held slots given back at once: both cells freed, the host counts neither. */
   @JCStressTest
   @Outcome(id = "1, 1, 0, 0, 0, 2", expect = ACCEPTABLE, desc = "both went back, once each")
   @Outcome(id = "1, 1, 0, 1, .*", expect = FORBIDDEN,
-      desc = "an unlinked slot came back into the list: the pool counts a slot the host does not")
+      desc = "a freed slot still shows in a cell: the pool counts a slot the host does not")
   @Outcome(expect = FORBIDDEN, desc = "a release failed, or a slot was lost or given back twice")
   @State
   public static class ReleaseBoth extends OnePool {
@@ -84,12 +86,12 @@ public class HeldListTest {
     }
   }
 
-  /** One held slot given back while the same pool takes another: the new one stays listed. */
+  /** One held slot given back while the same pool takes another: the new one stays in its cell. */
   @JCStressTest
   @Outcome(id = "1, 1, 1, 1, 0, 2", expect = ACCEPTABLE,
-      desc = "the old slot went back, the new one was listed and the close took it back")
+      desc = "the old slot went back, the new one was held and the close took it back")
   @Outcome(id = "1, 1, 1, 0, 1, .", expect = FORBIDDEN,
-      desc = "the new slot was lost from the list with the old one: it outlived its pool's close")
+      desc = "the new slot was lost with the old one's cell: it outlived its pool's close")
   @Outcome(expect = FORBIDDEN, desc = "the release or the take failed, or a slot was lost or invented")
   @State
   public static class ReleaseAndTake extends OnePool {
@@ -113,12 +115,12 @@ public class HeldListTest {
     }
   }
 
-  /** Both slots of the host taken by one pool at once: both listed, both taken back by its close. */
+  /** Both slots of the host taken by one pool at once: both held, both taken back by its close. */
   @JCStressTest
   @Outcome(id = "1, 1, 2, 2, 0, 2", expect = ACCEPTABLE,
-      desc = "both were listed, and the close took both back")
+      desc = "both were held, and the close took both back")
   @Outcome(id = "1, 1, 2, [01], .*", expect = FORBIDDEN,
-      desc = "a slot linked at the same time as the other was lost from the list")
+      desc = "a slot taken at the same time as the other was lost (two takes in one cell)")
   @Outcome(expect = FORBIDDEN, desc = "a take failed on a free host, or a slot was lost or invented")
   @State
   public static class TakeBoth extends OnePool {
