@@ -248,6 +248,11 @@ final class FifoHostSemaphore extends HostLock {
     return (more == null) ? FIRST_CELLS : baseOf(more.length + 1);
   }
 
+  /** Where the cell at {@code index} of {@code cells} lies among all of this host's cells. */
+  int positionOf(LedgerSlot[] cells, int index) {
+    return (cells == first) ? index / SPREAD : cells.length - FIRST_CELLS + index;
+  }
+
   /** How many elements apart the cells of segment {@code k} lie. */
   private static int stepOf(int k) {
     return (k == 0) ? SPREAD : 1;
@@ -715,8 +720,11 @@ final class FifoHostSemaphore extends HostLock {
     return true;
   }
 
-  /** Drains under the lock (see {@link #drain}); returns the waiters to wake, with no lock held. */
-  private SlotWaiter drainLocked(LedgerSlot freed) {
+  /**
+   * Drains under the lock (see {@link #drain}); returns the waiters to wake, with no lock held.
+   * Package-private for {@code LoweredLimitDrainTest}, which runs a release's drain late.
+   */
+  SlotWaiter drainLocked(LedgerSlot freed) {
     lock();
     try {
       return drain(freed);
@@ -831,7 +839,11 @@ final class FifoHostSemaphore extends HostLock {
     while (head != null) {
       SlotWaiter waiter = head;
       LedgerSlot slot;
-      boolean hinted = hintCells != null && !over(state());
+      long s = state();
+      // Below the limit: a limit lowered meanwhile may have found this cell already free and
+      // cleared OVER, and the cap holds only if no cell at or above the limit is taken.
+      boolean hinted = hintCells != null && !over(s)
+          && positionOf(hintCells, hintIndex) < limit(s);
       if (hinted) {
         slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong()); // pending
         slot.cells = hintCells;
