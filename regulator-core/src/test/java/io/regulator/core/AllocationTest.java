@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class AllocationTest {
   private static final HostKey HOST = HostKey.of("example.com", 443);
 
-  /** The slot: a 12-byte header, four compressed references, a long and a boolean, 8-aligned. */
-  private static final double SLOT_BYTES = 40;
+  /** The slot: a 12-byte header, three compressed references, an int and two longs, 8-aligned. */
+  private static final double SLOT_BYTES = 48;
 
   @Test
   void freeAcquireAndRelease_allocateOnlyTheSlotWhenNothingObserves() throws Exception {

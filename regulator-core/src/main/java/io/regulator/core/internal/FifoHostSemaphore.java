@@ -129,20 +129,32 @@ final class FifoHostSemaphore extends HostLock {
   /** Either flag: a take or release that sees one goes through the lock. */
   private static final long FLAGS = QUEUED | OVER;
 
+  /** The low bits of a cell: free, pending or held. The bits above count the cell's takes. */
+  static final long TAG = 3L;
+
+  static final long FREE = 0L;
+
+  static final long PENDING = 1L;
+
+  static final long HELD = 2L;
+
+  /** What a take adds to a cell's value: one more take. */
+  private static final long TAKE = 4L;
+
   /** Cells of the first segment; segment {@code k} has {@code FIRST_CELLS << k}. */
   static final int FIRST_CELLS = 8;
 
   /**
-   * How many references apart the first segment's cells lie: one 64-byte line each with
-   * compressed oops, so that threads sharing a host of a small limit do not write one line (both
-   * cores on a host of limit 8 ran at 0.68x the floor with the cells packed in one line; see
-   * docs/benchmarks.md). Later segments, which only a host with more than eight slots out at once
-   * grows, are packed: their cells are many and spread over many lines anyway.
+   * How many {@code long}s apart the first segment's cells lie: one 64-byte line each, so that
+   * threads sharing a host of a small limit do not write one line (both cores on a host of limit 8
+   * ran at 0.68x the floor with the cells packed in one line; see docs/benchmarks.md). Later
+   * segments, which only a host with more than eight slots out at once grows, are packed: their
+   * cells are many and spread over many lines anyway.
    */
-  private static final int SPREAD = 16;
+  private static final int SPREAD = 8;
 
-  /** Element access to a segment of cells: a cell's CAS is a take's or a release's one instruction. */
-  static final VarHandle CELL = MethodHandles.arrayElementVarHandle(LedgerSlot[].class);
+  /** Element access to cells: a cell's CAS is a take's or a release's one instruction. */
+  static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
 
   private static final VarHandle STATE;
 
@@ -154,13 +166,58 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
+  /**
+   * One segment of a host's cells. A cell is a {@code long}: its takes so far (bits 2 up) and a
+   * tag ({@link #FREE}, {@link #PENDING}, {@link #HELD}), so a take or a release stores no
+   * reference and pays no GC write barrier. Beside each cell, in {@code meta}, the pool that holds
+   * it and the thread that took it (written by the taker only when they differ from the last
+   * ones, before it marks the cell held); in {@code slots}, only where slots are stamped, the
+   * slot itself, for the leak sweep and the close's reports.
+   */
+  static final class Segment {
+    final long[] cells;
+    final Object[] meta;
+    final LedgerSlot[] slots;
+
+    /** The position of its first cell among all of its host's cells. */
+    final int base;
+
+    /** How many cells it has. */
+    final int size;
+
+    /** How many {@code long}s apart its cells lie. */
+    final int step;
+
+    Segment(int k, boolean stamped) {
+      size = FIRST_CELLS << k;
+      base = size - FIRST_CELLS;
+      step = (k == 0) ? SPREAD : 1;
+      cells = new long[size * step];
+      meta = new Object[2 * size];
+      slots = stamped ? new LedgerSlot[size] : null;
+    }
+
+    PoolLedger owner(int cell) {
+      return (PoolLedger) meta[2 * cell];
+    }
+
+    Thread holder(int cell) {
+      return (Thread) meta[2 * cell + 1];
+    }
+
+    long value(int cell) {
+      return (long) CELL.getAcquire(cells, cell * step);
+    }
+  }
+
   final HostKey key;
   private final int maxWaiters;
   private final LongSupplier ticker;
 
   /**
    * Whether a slot taken without waiting is stamped with the clock, because something reads hold
-   * times. A slot handed to a waiter is always stamped: its wait time is measured from it.
+   * times. A slot handed to a waiter is always stamped: its wait time is measured from it. Only
+   * then do the cells keep their slots ({@link Segment#slots}).
    */
   private final boolean stampsSlots;
 
@@ -174,8 +231,13 @@ final class FifoHostSemaphore extends HostLock {
   @SuppressWarnings("unused") // through STATE
   private volatile long state;
 
-  /** Cells 0 to 7, {@link #SPREAD} elements apart; elements through {@link #CELL}. */
-  private final LedgerSlot[] first = new LedgerSlot[FIRST_CELLS * SPREAD];
+  /** Cells 0 to 7. */
+  private final Segment first;
+
+  /** {@code first}'s cells and meta, read by every take without going through {@code first}. */
+  private final long[] cells0;
+
+  private final Object[] meta0;
 
   /**
    * The segments after the first, or null: {@code more[k - 1]} is segment {@code k}, of {@code 8
@@ -183,7 +245,7 @@ final class FifoHostSemaphore extends HostLock {
    * under the lock by a copy one segment longer when every cell is occupied and the limit allows
    * more; a segment, once made, is never replaced or dropped, so a slot's cell never moves.
    */
-  private volatile LedgerSlot[][] more;
+  private volatile Segment[] more;
 
   /** Whether a slot was taken since the last sweep after a GC; a hint, written without a lock. */
   private boolean used;
@@ -209,6 +271,9 @@ final class FifoHostSemaphore extends HostLock {
     this.maxWaiters = maxWaiters;
     this.ticker = ticker;
     this.stampsSlots = stampsSlots;
+    this.first = new Segment(0, stampsSlots);
+    this.cells0 = first.cells;
+    this.meta0 = first.meta;
     STATE.set(this, (long) limit << 32); // published with this object by the table's map
   }
 
@@ -233,39 +298,38 @@ final class FifoHostSemaphore extends HostLock {
     STATE.setVolatile(this, next);
   }
 
-  /** The first cell of segment {@code k}. */
-  private static int baseOf(int k) {
-    return (FIRST_CELLS << k) - FIRST_CELLS;
-  }
-
   /** The segment that cell {@code cell} lies in. */
   private static int segmentOf(int cell) {
     return 31 - Integer.numberOfLeadingZeros((cell >>> 3) + 1);
   }
 
   /** How many cells there are, given {@code more} as read. */
-  private static int capacity(LedgerSlot[][] more) {
-    return (more == null) ? FIRST_CELLS : baseOf(more.length + 1);
-  }
-
-  /** Where the cell at {@code index} of {@code cells} lies among all of this host's cells. */
-  int positionOf(LedgerSlot[] cells, int index) {
-    return (cells == first) ? index / SPREAD : cells.length - FIRST_CELLS + index;
-  }
-
-  /** How many elements apart the cells of segment {@code k} lie. */
-  private static int stepOf(int k) {
-    return (k == 0) ? SPREAD : 1;
+  private static int capacity(Segment[] more) {
+    return (more == null) ? FIRST_CELLS : (FIRST_CELLS << (more.length + 1)) - FIRST_CELLS;
   }
 
   /** Segment {@code k}, given {@code more} as read. */
-  private LedgerSlot[] segment(int k, LedgerSlot[][] more) {
+  private Segment segment(int k, Segment[] more) {
     return (k == 0) ? first : more[k - 1];
   }
 
   /** How many segments there are, given {@code more} as read. */
-  private static int segments(LedgerSlot[][] more) {
+  private static int segments(Segment[] more) {
     return (more == null) ? 1 : more.length + 1;
+  }
+
+  /** The segment that holds {@code slot}'s cell. */
+  private Segment segmentOf(LedgerSlot slot) {
+    if (slot.cells == cells0) {
+      return first;
+    }
+    return more[segmentOf(slot.cells.length - FIRST_CELLS + slot.index) - 1];
+  }
+
+  /** Where {@code slot}'s cell lies among all of this host's cells. */
+  int positionOf(LedgerSlot slot) {
+    long[] cells = slot.cells;
+    return (cells == cells0) ? slot.index / SPREAD : cells.length - FIRST_CELLS + slot.index;
   }
 
   /**
@@ -284,17 +348,20 @@ final class FifoHostSemaphore extends HostLock {
       return null; // behind the waiters
     }
     if (!over(s)) {
-      LedgerSlot[][] segments = more;
+      Segment[] segments = more;
       int capacity = capacity(segments);
       int limit = limit(s);
-      LedgerSlot slot = new LedgerSlot(this, ledger, stampsSlots ? ticker.getAsLong() : 0L);
-      if (takeFree(slot, Math.min(limit, capacity), segments)) {
+      int cell = takeFree(Math.min(limit, capacity), segments);
+      if (cell >= 0) {
+        // The slot is made only now, with every field final: no wasted allocation on a full
+        // host, and no GC barrier on its stores (it is new).
+        LedgerSlot slot = slotAt(cell, ledger, stampsSlots ? ticker.getAsLong() : 0L);
         if (ledger.isClosed()) { // after the CAS: see "Pending slots"
           free(slot);
           throw ledger.closedException();
         }
         if (state() == s) {
-          slot.hold(holder);
+          hold(slot, holder);
           pin();
           return slot;
         }
@@ -313,35 +380,61 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Puts {@code slot} in a free cell among the first {@code usable}, starting at the calling
-   * thread's own; false if all of them are occupied.
+   * Marks a free cell among the first {@code usable} pending, starting at the calling thread's
+   * own; returns its position, or -1 if all of them are occupied.
    */
-  private boolean takeFree(LedgerSlot slot, int usable, LedgerSlot[][] segments) {
+  private int takeFree(int usable, Segment[] segments) {
     // Fibonacci hashing of the thread's id, scaled to the usable cells: threads made one after
     // another, as a pool's are, start far apart, and one thread starts at the same cell each time.
     long id = Thread.currentThread().getId();
     long hash = ((id * 0x9E3779B97F4A7C15L) >>> 32);
     int cell = (int) ((hash * usable) >>> 32);
     for (int tried = 0; tried < usable; ) {
-      int k = (cell < FIRST_CELLS) ? 0 : segmentOf(cell);
-      LedgerSlot[] cells = segment(k, segments);
-      int base = baseOf(k);
-      int step = stepOf(k);
-      int end = Math.min(base + (FIRST_CELLS << k), usable);
-      for (int i = (cell - base) * step; cell < end && tried < usable; i += step, cell++, tried++) {
-        if (cells[i] == null) { // plain: the CAS checks it
-          slot.cells = cells;
-          slot.index = i;
-          if (CELL.compareAndSet(cells, i, (LedgerSlot) null, slot)) {
-            return true;
-          }
+      Segment seg = (cell < FIRST_CELLS) ? first : segments[segmentOf(cell) - 1];
+      long[] cells = seg.cells;
+      int step = seg.step;
+      int end = Math.min(seg.base + seg.size, usable);
+      for (int i = (cell - seg.base) * step; cell < end && tried < usable;
+          i += step, cell++, tried++) {
+        long v = cells[i]; // plain: the CAS checks it
+        if ((v & TAG) == FREE && CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
+          return cell;
         }
       }
       if (cell >= usable) {
         cell = 0;
       }
     }
-    return false;
+    return -1;
+  }
+
+  /** The slot of the cell at {@code position}, which the caller just marked pending. */
+  private LedgerSlot slotAt(int position, PoolLedger ledger, long stamp) {
+    Segment seg = (position < FIRST_CELLS) ? first : more[segmentOf(position) - 1];
+    int index = (position - seg.base) * seg.step;
+    long pending = seg.cells[index]; // our own write: nobody else writes a pending cell
+    return new LedgerSlot(this, ledger, stamp, seg.cells, index, pending - PENDING + HELD);
+  }
+
+  /**
+   * Marks a pending slot held by {@code holder} (null for an async acquire): records its pool and
+   * thread beside its cell (only where they changed, so one pool's thread reusing its cell writes
+   * nothing but the cell), then publishes the cell as held.
+   */
+  private void hold(LedgerSlot slot, Thread holder) {
+    Segment seg = segmentOf(slot);
+    int cell = slot.index / seg.step;
+    Object[] meta = seg.meta;
+    if (meta[2 * cell] != slot.ledger) {
+      meta[2 * cell] = slot.ledger;
+    }
+    if (meta[2 * cell + 1] != holder) {
+      meta[2 * cell + 1] = holder;
+    }
+    if (seg.slots != null) {
+      seg.slots[cell] = slot;
+    }
+    CELL.setRelease(slot.cells, slot.index, slot.token); // after the meta: walkers read it first
   }
 
   /**
@@ -350,42 +443,43 @@ final class FifoHostSemaphore extends HostLock {
    */
   @GuardedBy("this")
   private LedgerSlot claimLocked(PoolLedger ledger, Thread holder) {
-    LedgerSlot slot = placeLocked(ledger, stampsSlots ? ticker.getAsLong() : 0L);
-    if (slot == null) {
+    int cell = placeLocked();
+    if (cell < 0) {
       return null;
     }
+    LedgerSlot slot = slotAt(cell, ledger, stampsSlots ? ticker.getAsLong() : 0L);
     if (ledger.isClosed()) { // after the CAS: see "Pending slots"
-      CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null); // pending: ours alone
+      CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE); // pending: ours alone
       throw ledger.closedException();
     }
-    slot.hold(holder);
+    hold(slot, holder);
     pin();
     return slot;
   }
 
   /**
-   * Puts a new, pending slot of {@code ledger} in a free cell below the limit, growing the cells
-   * if every one is occupied and the limit allows more; null if the limit is reached. Under the
-   * lock; while {@link #OVER} is set, counts the occupied cells first.
+   * Marks a free cell below the limit pending, growing the cells if every one is occupied and the
+   * limit allows more; returns its position, or -1 if the limit is reached. Under the lock; while
+   * {@link #OVER} is set, counts the occupied cells first.
    */
   @GuardedBy("this")
-  private LedgerSlot placeLocked(PoolLedger ledger, long stamp) {
-    LedgerSlot slot = new LedgerSlot(this, ledger, stamp);
+  private int placeLocked() {
     for (; ; ) {
       long s = state();
       int limit = limit(s);
       if (over(s) && !clearOverIfDone(s) && occupiedCells() >= limit) {
-        return null;
+        return -1;
       }
-      LedgerSlot[][] segments = more;
+      Segment[] segments = more;
       int capacity = capacity(segments);
-      if (takeFree(slot, Math.min(limit, capacity), segments)) {
-        return slot;
+      int cell = takeFree(Math.min(limit, capacity), segments);
+      if (cell >= 0) {
+        return cell;
       }
       if (capacity < limit) {
         grow(segments);
       } else if (!over(state())) {
-        return null; // every cell below the limit occupied
+        return -1; // every cell below the limit occupied
       }
       // else: a fast take that read the state before OVER was set holds a cell for an instant;
       // it frees it on its own, without this lock, so count again.
@@ -395,10 +489,10 @@ final class FifoHostSemaphore extends HostLock {
 
   /** Adds a segment of cells, twice the last one's; under the lock. */
   @GuardedBy("this")
-  private void grow(LedgerSlot[][] segments) {
+  private void grow(Segment[] segments) {
     int n = (segments == null) ? 0 : segments.length;
-    LedgerSlot[][] longer = (segments == null) ? new LedgerSlot[1][] : Arrays.copyOf(segments, n + 1);
-    longer[n] = new LedgerSlot[FIRST_CELLS << (n + 1)];
+    Segment[] longer = (segments == null) ? new Segment[1] : Arrays.copyOf(segments, n + 1);
+    longer[n] = new Segment(n + 1, stampsSlots);
     more = longer; // a segment is complete before any thread can reach it
   }
 
@@ -406,12 +500,11 @@ final class FifoHostSemaphore extends HostLock {
   @GuardedBy("this")
   private boolean clearOverIfDone(long s) {
     int limit = limit(s);
-    LedgerSlot[][] segments = more;
-    for (int k = segmentOf(Math.max(limit, 0)), n = segments(segments); k < n; k++) {
-      LedgerSlot[] cells = segment(k, segments);
-      int step = stepOf(k);
-      for (int i = Math.max(0, limit - baseOf(k)) * step; i < cells.length; i += step) {
-        if (CELL.getVolatile(cells, i) != null) {
+    Segment[] segments = more;
+    for (int k = segmentOf(limit), n = segments(segments); k < n; k++) {
+      Segment seg = segment(k, segments);
+      for (int cell = Math.max(0, limit - seg.base); cell < seg.size; cell++) {
+        if ((seg.value(cell) & TAG) != FREE) {
           return false;
         }
       }
@@ -422,17 +515,23 @@ final class FifoHostSemaphore extends HostLock {
 
   /** How many cells are occupied, pending slots included. */
   private int occupiedCells() {
-    int occupied = 0;
-    LedgerSlot[][] segments = more;
+    return countCells(false);
+  }
+
+  /** How many cells are held ({@code heldOnly}) or occupied, at one pass. */
+  private int countCells(boolean heldOnly) {
+    int counted = 0;
+    Segment[] segments = more;
     for (int k = 0, n = segments(segments); k < n; k++) {
-      LedgerSlot[] cells = segment(k, segments);
-      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
-        if (CELL.getVolatile(cells, i) != null) {
-          occupied++;
+      Segment seg = segment(k, segments);
+      for (int cell = 0; cell < seg.size; cell++) {
+        long tag = seg.value(cell) & TAG;
+        if (heldOnly ? tag == HELD : tag != FREE) {
+          counted++;
         }
       }
     }
-    return occupied;
+    return counted;
   }
 
   /** Keeps this semaphore in the table while busy; after every take's CAS. */
@@ -446,12 +545,9 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
-  /**
-   * Frees the cell of a slot nobody else can give back (pending, or just taken), handing it on if
-   * anyone queued meanwhile.
-   */
+  /** Frees the cell of a pending slot (ours alone), handing it on if anyone queued meanwhile. */
   private void free(LedgerSlot slot) {
-    CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null);
+    CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE);
     if ((state() & FLAGS) != 0) {
       wakeAll(drainLocked(slot));
     }
@@ -631,15 +727,19 @@ final class FifoHostSemaphore extends HostLock {
   @GuardedBy("this")
   private int deadlockedSlots(Thread caller) {
     int mine = 0;
-    LedgerSlot[][] segments = more;
+    Segment[] segments = more;
     for (int k = 0, n = segments(segments); k < n; k++) {
-      LedgerSlot[] cells = segment(k, segments);
-      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
-        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
-        if (slot == null) {
+      Segment seg = segment(k, segments);
+      for (int cell = 0; cell < seg.size; cell++) {
+        long v = seg.value(cell);
+        if ((v & TAG) == FREE) {
           continue;
         }
-        Thread holder = slot.holdingThread(); // null too while pending
+        Thread holder = seg.holder(cell);
+        VarHandle.loadLoadFence();
+        if ((v & TAG) == PENDING || seg.value(cell) != v) {
+          return 0; // in the middle of a take or a release: not blocked
+        }
         if (holder == caller) {
           mine++;
         } else if (holder == null || !blockedHere(holder)) {
@@ -694,8 +794,8 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   /**
-   * Gives back a slot unless it was given back already: one CAS of its cell to null. If anyone
-   * queues, the head waiter gets the cell at once.
+   * Gives back a slot unless it was given back already: one CAS of its cell from the slot's
+   * token to free. If anyone queues, the head waiter gets the cell at once.
    *
    * <p>When {@code observe}, the release is observed once the cell is free but before the waiters
    * it served are woken, so that events tell a slot's release before its next holder's acquire.
@@ -703,7 +803,8 @@ final class FifoHostSemaphore extends HostLock {
    * @return whether this call gave it back
    */
   boolean giveBack(LedgerSlot slot, boolean observe) {
-    if (!CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null)) {
+    long token = slot.token;
+    if (!CELL.compareAndSet(slot.cells, slot.index, token, token - HELD + FREE)) {
       return false; // given back already, by this or another thread or the pool's close
     }
     // After the CAS: see "The state word and the lock".
@@ -733,34 +834,65 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
-  /**
-   * Gives back, on behalf of a closing pool, every slot of this host that {@code ledger}'s pool
-   * still holds, adding them to {@code reclaimed}. The waiters they admit go to {@code wakeLater}
-   * instead of being woken: the closer wakes them once its close latch is open, so that a
-   * continuation run inline by a woken waiter may close the same pool again without waiting on a
-   * latch its own thread has yet to open. Holds no lock while it waits out a pending slot.
-   */
-  void reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
-    int before = reclaimed.size();
-    LedgerSlot[][] segments = more; // after `closed` was set: see "Pending slots"
-    for (int k = 0, n = segments(segments); k < n; k++) {
-      LedgerSlot[] cells = segment(k, segments);
-      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
-        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
-        if (slot != null && slot.ledger == ledger) {
-          slot.awaitTaken(); // a take that began before the close: held, or freed by its taker
-          if (CELL.compareAndSet(cells, i, slot, (LedgerSlot) null)) {
-            reclaimed.add(slot);
-          }
-        }
+  /** Waits, with no lock held, until a cell no longer has the value {@code v} (a pending take). */
+  private static void awaitChange(Segment seg, int cell, long v) {
+    int spins = 0;
+    while (seg.value(cell) == v) {
+      if (++spins < 64) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield(); // the taker was descheduled between its CAS and its check
       }
     }
-    if (reclaimed.size() > before && (state() & FLAGS) != 0) {
+  }
+
+  /**
+   * Gives back, on behalf of a closing pool, every slot of this host that {@code ledger}'s pool
+   * still holds, and returns how many. Where cells keep their slots (stamped), adds those to
+   * {@code reclaimed} for the closer to report. The waiters they admit go to {@code wakeLater}
+   * instead of being woken: the closer wakes them once its close latch is open, so that a
+   * continuation run inline by a woken waiter may close the same pool again without waiting on a
+   * latch its own thread has yet to open. Holds no lock while it waits out a pending take.
+   */
+  int reclaimAll(PoolLedger ledger, List<SlotWaiter> wakeLater, List<LedgerSlot> reclaimed) {
+    int count = 0;
+    Segment[] segments = more; // after `closed` was set: see "Pending slots"
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      Segment seg = segment(k, segments);
+      for (int cell = 0; cell < seg.size; ) {
+        long v = seg.value(cell);
+        long tag = v & TAG;
+        if (tag == PENDING) {
+          awaitChange(seg, cell, v); // a take that began before the close: held, or freed
+          continue;
+        }
+        if (tag == HELD) {
+          PoolLedger owner = seg.owner(cell);
+          LedgerSlot slot = (seg.slots == null) ? null : seg.slots[cell];
+          VarHandle.loadLoadFence();
+          if (seg.value(cell) != v) {
+            continue; // given back or taken again meanwhile: look again
+          }
+          if (owner == ledger) {
+            if (!CELL.compareAndSet(seg.cells, cell * seg.step, v, v - HELD + FREE)) {
+              continue;
+            }
+            count++;
+            if (slot != null) {
+              reclaimed.add(slot);
+            }
+          }
+        }
+        cell++;
+      }
+    }
+    if (count > 0 && (state() & FLAGS) != 0) {
       SlotWaiter toWake = drainLocked(null);
       if (toWake != null) {
         wakeLater.add(toWake);
       }
     }
+    return count;
   }
 
   /** How many cells this host has, occupied or not: what its peak concurrency grew it to. */
@@ -771,24 +903,44 @@ final class FifoHostSemaphore extends HostLock {
   /** How many slots of this host {@code ledger}'s pool holds now. */
   int heldBy(PoolLedger ledger) {
     int held = 0;
-    for (LedgerSlot slot : heldSlots()) {
-      if (slot.ledger == ledger) {
+    for (Held cell : heldCells()) {
+      if (cell.owner == ledger) {
         held++;
       }
     }
     return held;
   }
 
-  /** The slots held now, in cell order; for walkers that are not on a hot path. */
-  private List<LedgerSlot> heldSlots() {
-    List<LedgerSlot> held = new ArrayList<>();
-    LedgerSlot[][] segments = more;
+  /** A held cell as a walk saw it: its pool, and its slot where the cells keep slots. */
+  private static final class Held {
+    final PoolLedger owner;
+    final LedgerSlot slot;
+
+    Held(PoolLedger owner, LedgerSlot slot) {
+      this.owner = owner;
+      this.slot = slot;
+    }
+  }
+
+  /** The cells held now, in cell order; for walkers that are not on a hot path. */
+  private List<Held> heldCells() {
+    List<Held> held = new ArrayList<>();
+    Segment[] segments = more;
     for (int k = 0, n = segments(segments); k < n; k++) {
-      LedgerSlot[] cells = segment(k, segments);
-      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
-        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
-        if (slot != null && slot.isHeld()) {
-          held.add(slot);
+      Segment seg = segment(k, segments);
+      for (int cell = 0; cell < seg.size; cell++) {
+        for (; ; ) {
+          long v = seg.value(cell);
+          if ((v & TAG) != HELD) {
+            break;
+          }
+          PoolLedger owner = seg.owner(cell);
+          LedgerSlot slot = (seg.slots == null) ? null : seg.slots[cell];
+          VarHandle.loadLoadFence();
+          if (seg.value(cell) == v) { // else taken again meanwhile: its meta may be the new one's
+            held.add(new Held(owner, slot));
+            break;
+          }
         }
       }
     }
@@ -834,44 +986,44 @@ final class FifoHostSemaphore extends HostLock {
   private SlotWaiter drain(LedgerSlot freed) {
     SlotWaiter wakeHead = null;
     SlotWaiter wakeTail = null;
-    LedgerSlot[] hintCells = (freed == null) ? null : freed.cells;
-    int hintIndex = (freed == null) ? 0 : freed.index;
+    boolean hint = freed != null;
     while (head != null) {
       SlotWaiter waiter = head;
-      LedgerSlot slot;
       long s = state();
       // Below the limit: a limit lowered meanwhile may have found this cell already free and
       // cleared OVER, and the cap holds only if no cell at or above the limit is taken.
-      boolean hinted = hintCells != null && !over(s)
-          && positionOf(hintCells, hintIndex) < limit(s);
+      boolean hinted = hint && !over(s) && positionOf(freed) < limit(s);
+      LedgerSlot slot;
       if (hinted) {
-        slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong()); // pending
-        slot.cells = hintCells;
-        slot.index = hintIndex;
-        if (!CELL.compareAndSet(hintCells, hintIndex, (LedgerSlot) null, slot)) {
-          hintCells = null; // taken meanwhile: look at every cell
+        long v = (long) CELL.getVolatile(freed.cells, freed.index);
+        if ((v & TAG) != FREE
+            || !CELL.compareAndSet(freed.cells, freed.index, v, v + TAKE + PENDING)) {
+          hint = false; // taken meanwhile: look at every cell
           continue;
         }
+        slot = new LedgerSlot(this, waiter.ledger, ticker.getAsLong(), freed.cells, freed.index,
+            v + TAKE + HELD);
       } else {
-        slot = placeLocked(waiter.ledger, ticker.getAsLong()); // pending
-        if (slot == null) {
+        int cell = placeLocked(); // pending
+        if (cell < 0) {
           break;
         }
+        slot = slotAt(cell, waiter.ledger, ticker.getAsLong());
       }
       unqueue(waiter);
       boolean wake;
       boolean granted = false;
       if (waiter.ledger.isClosed()) { // after the CAS, as a fast take does
-        CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null);
+        CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE);
         wake = waiter.fail();
       } else if (waiter.grant(slot)) {
-        slot.hold(waiter.thread()); // its waiter may already see the grant: it waits for this
+        hold(slot, waiter.thread()); // its waiter may already see the grant: it waits
         pin();
         wake = true;
         granted = true;
       } else {
         // It timed out or was cancelled; its own thread cleans up. The cell goes to the next.
-        CELL.compareAndSet(slot.cells, slot.index, slot, (LedgerSlot) null);
+        CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE);
         wake = false;
       }
       if (wake) {
@@ -959,18 +1111,7 @@ final class FifoHostSemaphore extends HostLock {
 
   /** How many slots are held now: the held cells, counted at one pass (pending ones left out). */
   int inUse() {
-    int held = 0;
-    LedgerSlot[][] segments = more;
-    for (int k = 0, n = segments(segments); k < n; k++) {
-      LedgerSlot[] cells = segment(k, segments);
-      for (int i = 0, step = stepOf(k); i < cells.length; i += step) {
-        LedgerSlot slot = (LedgerSlot) CELL.getVolatile(cells, i);
-        if (slot != null && slot.isHeld()) {
-          held++;
-        }
-      }
-    }
-    return held;
+    return countCells(true);
   }
 
   int waiting() {
@@ -995,7 +1136,7 @@ final class FifoHostSemaphore extends HostLock {
     } finally {
       unlock();
     }
-    Map<String, Integer> byPool = heldByPool(heldSlots());
+    Map<String, Integer> byPool = heldByPool(heldCells());
     int held = 0;
     for (int n : byPool.values()) {
       held += n;
@@ -1007,13 +1148,13 @@ final class FifoHostSemaphore extends HostLock {
   }
 
   private Map<String, Integer> heldByPool() {
-    return heldByPool(heldSlots());
+    return heldByPool(heldCells());
   }
 
-  private static Map<String, Integer> heldByPool(List<LedgerSlot> held) {
+  private static Map<String, Integer> heldByPool(List<Held> held) {
     Map<String, Integer> byPool = new TreeMap<>();
-    for (LedgerSlot slot : held) {
-      byPool.merge(slot.ledger.name, 1, Integer::sum);
+    for (Held cell : held) {
+      byPool.merge(cell.owner.name, 1, Integer::sum);
     }
     return byPool;
   }
@@ -1040,7 +1181,7 @@ final class FifoHostSemaphore extends HostLock {
    * oldest by 'hog' for 5021 ms}, the biggest holder first so that a hogging pool leads.
    */
   private String describeHolders() {
-    List<LedgerSlot> held = heldSlots();
+    List<Held> held = heldCells();
     List<Map.Entry<String, Integer>> byPool = new ArrayList<>(heldByPool(held).entrySet());
     if (byPool.isEmpty()) {
       return "";
@@ -1053,45 +1194,37 @@ final class FifoHostSemaphore extends HostLock {
           .append(byPool.get(i).getKey()).append('=').append(byPool.get(i).getValue());
     }
     holders.append('}');
-    LedgerSlot oldest = oldestHeld(held, byPool.size());
-    if (oldest != null) {
-      holders.append(", oldest by '").append(oldest.ledger.name).append('\'');
-      if (stampsSlots) { // else slots taken without waiting carry no time
-        long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
-        holders.append(" for ").append(ageMillis).append(" ms");
+    if (stampsSlots) {
+      LedgerSlot oldest = null;
+      for (Held cell : held) {
+        if (cell.slot != null && (oldest == null || cell.slot.acquiredAt - oldest.acquiredAt < 0)) {
+          oldest = cell.slot;
+        }
       }
+      if (oldest != null) {
+        long ageMillis = Duration.ofNanos(ticker.getAsLong() - oldest.acquiredAt).toMillis();
+        holders.append(", oldest by '").append(oldest.ledger.name).append("' for ")
+            .append(ageMillis).append(" ms");
+      }
+    } else if (byPool.size() == 1) {
+      // Unstamped slots carry no order (cells are reused in no order): only a host held by one
+      // pool tells whose the oldest is.
+      holders.append(", oldest by '").append(byPool.get(0).getKey()).append('\'');
     }
     return holders.toString();
   }
 
   /**
-   * The held slot taken first, or null if it cannot be told. Stamped slots are compared by time.
-   * Unstamped ones carry no order (cells are reused in no order), so only a host held by one pool
-   * tells whose the oldest is.
-   */
-  private LedgerSlot oldestHeld(List<LedgerSlot> held, int pools) {
-    if (!stampsSlots) {
-      return (pools == 1) ? held.get(0) : null;
-    }
-    LedgerSlot oldest = null;
-    for (LedgerSlot slot : held) {
-      if (oldest == null || slot.acquiredAt - oldest.acquiredAt < 0) {
-        oldest = slot;
-      }
-    }
-    return oldest;
-  }
-
-  /**
    * Adds to {@code due}, oldest first, every held slot that is at least {@code thresholdNanos}
    * old at {@code now} but was not yet at {@code previousSweep} (every such slot if {@code
-   * first}). Walks every cell; sweeps run only where slots are stamped.
+   * first}). Walks every cell; sweeps run only where slots are stamped, so the cells keep them.
    */
   void collectOverdue(long now, long thresholdNanos, boolean first, long previousSweep,
       List<LedgerSlot> due) {
     int from = due.size();
-    for (LedgerSlot slot : heldSlots()) {
-      if (now - slot.acquiredAt < thresholdNanos) {
+    for (Held cell : heldCells()) {
+      LedgerSlot slot = cell.slot;
+      if (slot == null || now - slot.acquiredAt < thresholdNanos) {
         continue;
       }
       if (first || previousSweep - slot.acquiredAt < thresholdNanos) {

@@ -176,13 +176,14 @@ public final class SemaphoreRegistry implements HostRegulator {
     // a woken waiter may run a continuation inline that closes this pool again.
     List<SlotWaiter> failed = new ArrayList<>();
     List<SlotWaiter> admitted = new ArrayList<>();
-    List<LedgerSlot> reclaimed = new ArrayList<>();
+    List<LedgerSlot> reclaimed = new ArrayList<>(); // the slots themselves: only where stamped
+    int reclaimedCount = 0;
     // Every host the pool could hold a slot of or wait for is in the table, pinned there while
     // busy or queued; a host that joined after this walk began never granted this pool a slot nor
     // queued its waiter (both read `closed`).
     for (FifoHostSemaphore semaphore : table.semaphores()) {
       semaphore.failAll(ledger, failed);
-      semaphore.reclaimAll(ledger, admitted, reclaimed);
+      reclaimedCount += semaphore.reclaimAll(ledger, admitted, reclaimed);
     }
     ledger.reclaimed();
     failed.forEach(SlotWaiter::wake);
@@ -190,14 +191,14 @@ public final class SemaphoreRegistry implements HostRegulator {
     if (unreachable) {
       LOG.log(System.Logger.Level.WARNING,
           "pool ''{0}'' became unreachable without close(); gave back its {1} slots",
-          ledger.name, reclaimed.size());
+          ledger.name, reclaimedCount);
     }
     // Observed only now that the latch is open: a listener that closes this pool again must not
     // wait for a latch that its own thread has yet to open.
     for (LedgerSlot slot : reclaimed) {
       observer.released(slot);
     }
-    observer.poolClosed(ledger, reclaimed.size(), unreachable);
+    observer.poolClosed(ledger, reclaimedCount, unreachable);
   }
 
   @Override

@@ -49,8 +49,9 @@ class LoweredLimitDrainTest {
     // The releases of the slots in cells 4 to 7 free their cells; their drains have not run yet.
     List<LedgerSlot> freed = new ArrayList<>();
     for (LedgerSlot slot : held) {
-      if (host.positionOf(slot.cells, slot.index) >= 4) {
-        assertTrue(FifoHostSemaphore.CELL.compareAndSet(slot.cells, slot.index, slot, null));
+      if (host.positionOf(slot) >= 4) {
+        assertTrue(FifoHostSemaphore.CELL.compareAndSet(slot.cells, slot.index, slot.token,
+            slot.token - FifoHostSemaphore.HELD + FifoHostSemaphore.FREE));
         freed.add(slot);
       }
     }
