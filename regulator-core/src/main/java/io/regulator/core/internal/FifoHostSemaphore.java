@@ -23,17 +23,22 @@ import java.util.function.LongSupplier;
  *
  * <h2>Token cells</h2>
  *
- * The host's slots are cells: an array of references, one cell per slot in flight, grown in
- * segments as the host's concurrency needs them ({@code first}, then {@code more}). A free cell
- * holds null; a held one holds its {@link LedgerSlot}. Taking a free slot is one compare-and-set
- * of a free cell from null to the new slot ({@link #takeFree}): that one instruction counts the
- * slot (a cell is a unit of the limit) and records it where a pool's close, the time-out message,
- * snapshots and the leak sweep find it. Giving a slot back is one compare-and-set of its cell
- * from the slot to null ({@link #giveBack}), by the holder, any other thread, or the pool's close:
- * whoever wins gives it back, so a release is exactly-once and its count is back the instant it
- * is seen released. Before cells, a take and a release did four locked instructions (a push on a
- * list of held slots, the count's CAS, the slot's claim, the count's CAS back); see
- * docs/benchmarks.md.
+ * The host's slots are cells, one per slot in flight, in segments grown as the host's concurrency
+ * needs them ({@code first}, then {@code more}; see {@link Segment}). A cell is a {@code long}: how
+ * many takes it has had, and a tag, free, pending or held. Taking a free slot is one
+ * compare-and-set of a free cell to pending with one more take ({@link #takeFree}): that one
+ * instruction counts the slot (a cell is a unit of the limit). Beside the cell the taker records
+ * the slot's pool and thread ({@link Segment#meta}, written only when they changed, so one
+ * pool's thread reusing its cell writes nothing else) and, where slots are stamped, the slot
+ * itself, then marks the cell held with a plain release store: the held value is the slot's
+ * {@code token}. That is where a pool's close, the time-out message, snapshots and the leak sweep
+ * find it. Giving a slot back is one compare-and-set of its cell from its token to free ({@link
+ * #giveBack}), by the holder, any other thread, or the pool's close: whoever wins gives it back,
+ * so a release is exactly-once (no later take of the cell has the same token) and its count is
+ * back the instant it is seen released. Neither CAS stores a reference, so neither pays G1's
+ * post-write barrier, a StoreLoad fence that cells of references cost every take. Before cells, a
+ * take and a release did four locked instructions (a push on a list of held slots, the count's
+ * CAS, the slot's claim, the count's CAS back); see docs/benchmarks.md.
  *
  * <p>A take starts at a cell picked by its thread's id, so one thread's take and release touch
  * the same cell, and threads sharing a host mostly touch cells of their own: no word is written by
@@ -59,10 +64,10 @@ import java.util.function.LongSupplier;
  * <p>No barging: a caller that finds every usable cell occupied sets {@code QUEUED} under the
  * lock, then looks at the cells once more and takes one freed meanwhile. A release frees its cell,
  * then reads {@code state}; if {@code QUEUED} is set it drains: under the lock it hands free cells
- * to the head waiters. Of the enqueuer's write of {@code QUEUED} and the release's write of null,
+ * to the head waiters. Of the enqueuer's write of {@code QUEUED} and the release's freeing CAS,
  * the later one's thread sees the other, so a freed cell is never left while someone waits. A
  * take reads {@code state} before and after its CAS: if anything changed (someone queued, or the
- * limit moved), it gives the cell back (which drains) and takes under the lock, behind the queue.
+ * limit moved), it frees the cell (which drains) and takes under the lock, behind the queue.
  * So while anyone queues, no take keeps a cell that a waiter could have had.
  *
  * <p>Who gets a slot is settled by one CAS on the waiter's state (see {@link SlotWaiter}): the
@@ -72,11 +77,11 @@ import java.util.function.LongSupplier;
  *
  * <h2>Pending slots and the pool's close</h2>
  *
- * A slot is pending from the CAS that puts it in its cell until its taker has checked that its pool
- * is still open ({@link LedgerSlot#hold}); walkers count only slots that are held. A pool's close
- * sets its ledger's {@code closed} flag, then walks every live host's cells and frees the cells of
- * its slots ({@link #reclaimAll}), first waiting out any of them still pending. A take puts its
- * slot in a cell, then reads the flag: of the two writes, the later one's thread sees the other,
+ * A cell is pending from the CAS that takes it until its taker has checked that its pool is still
+ * open and marked it held ({@link #hold}); walkers count only held cells. A pool's close sets its
+ * ledger's {@code closed} flag, then walks every live host's cells and frees the held cells of its
+ * pool ({@link #reclaimAll}), first waiting out any cell still pending, with no lock held. A take
+ * CASes its cell, then reads the flag: of the two writes, the later one's thread sees the other,
  * so a slot taken concurrently with the close is found by the walk, or its taker sees the close
  * and frees the cell itself, before anyone used it. A grant to a waiter ({@link #drain}) does the
  * same under the host's lock. The close also fails the pool's waiters queued on each host ({@link
