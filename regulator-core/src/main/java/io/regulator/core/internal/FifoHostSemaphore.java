@@ -394,6 +394,20 @@ final class FifoHostSemaphore extends HostLock {
     long id = Thread.currentThread().getId();
     long hash = ((id * 0x9E3779B97F4A7C15L) >>> 32);
     int cell = (int) ((hash * usable) >>> 32);
+    if (usable <= FIRST_CELLS) { // the usual host: the first segment only, read through cells0
+      long[] cells = cells0;
+      for (int tried = 0; tried < usable; tried++) {
+        int i = cell * SPREAD;
+        long v = cells[i]; // plain: the CAS checks it
+        if ((v & TAG) == FREE && CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
+          return cell;
+        }
+        if (++cell == usable) {
+          cell = 0;
+        }
+      }
+      return -1;
+    }
     for (int tried = 0; tried < usable; ) {
       Segment seg = (cell < FIRST_CELLS) ? first : segments[segmentOf(cell) - 1];
       long[] cells = seg.cells;
@@ -415,6 +429,11 @@ final class FifoHostSemaphore extends HostLock {
 
   /** The slot of the cell at {@code position}, which the caller just marked pending. */
   private LedgerSlot slotAt(int position, PoolLedger ledger, long stamp) {
+    if (position < FIRST_CELLS) {
+      int index = position * SPREAD;
+      long pending = cells0[index]; // our own write: nobody else writes a pending cell
+      return new LedgerSlot(this, ledger, stamp, cells0, index, pending - PENDING + HELD);
+    }
     Segment seg = (position < FIRST_CELLS) ? first : more[segmentOf(position) - 1];
     int index = (position - seg.base) * seg.step;
     long pending = seg.cells[index]; // our own write: nobody else writes a pending cell
@@ -427,16 +446,25 @@ final class FifoHostSemaphore extends HostLock {
    * nothing but the cell), then publishes the cell as held.
    */
   private void hold(LedgerSlot slot, Thread holder) {
-    Segment seg = segmentOf(slot);
-    int cell = slot.index / seg.step;
-    Object[] meta = seg.meta;
+    Segment seg;
+    int cell;
+    Object[] meta;
+    if (slot.cells == cells0) {
+      seg = first;
+      cell = slot.index / SPREAD;
+      meta = meta0;
+    } else {
+      seg = segmentOf(slot);
+      cell = slot.index;
+      meta = seg.meta;
+    }
     if (meta[2 * cell] != slot.ledger) {
       meta[2 * cell] = slot.ledger;
     }
     if (meta[2 * cell + 1] != holder) {
       meta[2 * cell + 1] = holder;
     }
-    if (seg.slots != null) {
+    if (stampsSlots) {
       seg.slots[cell] = slot;
     }
     CELL.setRelease(slot.cells, slot.index, slot.token); // after the meta: walkers read it first
