@@ -213,6 +213,25 @@ final class FifoHostSemaphore extends HostLock {
     long value(int cell) {
       return (long) CELL.getAcquire(cells, cell * step);
     }
+
+    /**
+     * The cell's value once it is not pending: a pending take may have passed its checks (it is
+     * then, in every order of the calls, done) or may yet free the cell, so a count that read it
+     * either way could disagree with what the take returns (Lincheck's stress test found both).
+     */
+    long settled(int cell) {
+      for (int spins = 0; ; ) {
+        long v = value(cell);
+        if ((v & TAG) != PENDING) {
+          return v;
+        }
+        if (++spins < 64) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield(); // its taker was descheduled between its CAS and its check
+        }
+      }
+    }
   }
 
   final HostKey key;
@@ -397,9 +416,7 @@ final class FifoHostSemaphore extends HostLock {
     if (usable <= FIRST_CELLS) { // the usual host: the first segment only, read through cells0
       long[] cells = cells0;
       for (int tried = 0; tried < usable; tried++) {
-        int i = cell * SPREAD;
-        long v = cells[i]; // plain: the CAS checks it
-        if ((v & TAG) == FREE && CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
+        if (takeCell(cells, cell * SPREAD)) {
           return cell;
         }
         if (++cell == usable) {
@@ -415,8 +432,7 @@ final class FifoHostSemaphore extends HostLock {
       int end = Math.min(seg.base + seg.size, usable);
       for (int i = (cell - seg.base) * step; cell < end && tried < usable;
           i += step, cell++, tried++) {
-        long v = cells[i]; // plain: the CAS checks it
-        if ((v & TAG) == FREE && CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
+        if (takeCell(cells, i)) {
           return cell;
         }
       }
@@ -425,6 +441,34 @@ final class FifoHostSemaphore extends HostLock {
       }
     }
     return -1;
+  }
+
+  /**
+   * Marks the cell at {@code i} pending if it is free; false if it is held. A pending cell (another
+   * take between its CAS and its check) is waited out first, a few instructions: it may yet be
+   * freed, and a take that called it occupied could answer "full" while a slot was about to be
+   * free, and a count that left it out could then read below a limit just found full (Lincheck's
+   * stress test found both). So a take sees a cell free or held, never in between.
+   */
+  private static boolean takeCell(long[] cells, int i) {
+    for (int spins = 0; ; ) {
+      long v = (long) CELL.getAcquire(cells, i);
+      long tag = v & TAG;
+      if (tag == HELD) {
+        return false;
+      }
+      if (tag == FREE) {
+        if (CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
+          return true;
+        }
+        continue; // taken meanwhile: held or pending now
+      }
+      if (++spins < 64) { // PENDING
+        Thread.onSpinWait();
+      } else {
+        Thread.yield(); // its taker was descheduled between its CAS and its check
+      }
+    }
   }
 
   /** The slot of the cell at {@code position}, which the caller just marked pending. */
@@ -546,25 +590,34 @@ final class FifoHostSemaphore extends HostLock {
     return true;
   }
 
-  /** How many cells are occupied, pending slots included. */
-  private int occupiedCells() {
-    return countCells(false);
-  }
-
-  /** How many cells are held ({@code heldOnly}) or occupied, at one pass. */
-  private int countCells(boolean heldOnly) {
-    int counted = 0;
+  /** How many cells are held, at one pass. */
+  private int countHeld() {
+    int held = 0;
     Segment[] segments = more;
     for (int k = 0, n = segments(segments); k < n; k++) {
       Segment seg = segment(k, segments);
       for (int cell = 0; cell < seg.size; cell++) {
-        long tag = seg.value(cell) & TAG;
-        if (heldOnly ? tag == HELD : tag != FREE) {
-          counted++;
+        if ((seg.settled(cell) & TAG) == HELD) {
+          held++;
         }
       }
     }
-    return counted;
+    return held;
+  }
+
+  /** How many cells are occupied, pending slots included, at one pass. */
+  private int occupiedCells() {
+    int occupied = 0;
+    Segment[] segments = more;
+    for (int k = 0, n = segments(segments); k < n; k++) {
+      Segment seg = segment(k, segments);
+      for (int cell = 0; cell < seg.size; cell++) {
+        if ((seg.value(cell) & TAG) != FREE) {
+          occupied++;
+        }
+      }
+    }
+    return occupied;
   }
 
   /** Keeps this semaphore in the table while busy; after every take's CAS. */
@@ -963,7 +1016,7 @@ final class FifoHostSemaphore extends HostLock {
       Segment seg = segment(k, segments);
       for (int cell = 0; cell < seg.size; cell++) {
         for (; ; ) {
-          long v = seg.value(cell);
+          long v = seg.settled(cell);
           if ((v & TAG) != HELD) {
             break;
           }
@@ -1142,9 +1195,12 @@ final class FifoHostSemaphore extends HostLock {
     return limit(state());
   }
 
-  /** How many slots are held now: the held cells, counted at one pass (pending ones left out). */
+  /**
+   * How many slots are in use now: the held cells, counted at one pass, each pending one waited
+   * out ({@link Segment#settled}), as takes wait them out ({@link #takeCell}).
+   */
   int inUse() {
-    return countCells(true);
+    return countHeld();
   }
 
   int waiting() {
