@@ -214,23 +214,9 @@ final class FifoHostSemaphore extends HostLock {
       return (long) CELL.getAcquire(cells, cell * step);
     }
 
-    /**
-     * The cell's value once it is not pending: a pending take may have passed its checks (it is
-     * then, in every order of the calls, done) or may yet free the cell, so a count that read it
-     * either way could disagree with what the take returns (Lincheck's stress test found both).
-     */
+    /** The cell's value once it is not pending; see {@link FifoHostSemaphore#settled}. */
     long settled(int cell) {
-      for (int spins = 0; ; ) {
-        long v = value(cell);
-        if ((v & TAG) != PENDING) {
-          return v;
-        }
-        if (++spins < 64) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield(); // its taker was descheduled between its CAS and its check
-        }
-      }
+      return FifoHostSemaphore.settled(cells, cell * step);
     }
   }
 
@@ -451,24 +437,42 @@ final class FifoHostSemaphore extends HostLock {
    * stress test found both). So a take sees a cell free or held, never in between.
    */
   private static boolean takeCell(long[] cells, int i) {
-    for (int spins = 0; ; ) {
-      long v = (long) CELL.getAcquire(cells, i);
-      long tag = v & TAG;
-      if (tag == HELD) {
+    for (; ; ) {
+      long v = settled(cells, i);
+      if ((v & TAG) == HELD) {
         return false;
       }
-      if (tag == FREE) {
-        if (CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
-          return true;
-        }
-        continue; // taken meanwhile: held or pending now
+      if (CELL.compareAndSet(cells, i, v, v + TAKE + PENDING)) {
+        return true;
       }
-      if (++spins < 64) { // PENDING
+      // taken meanwhile: held or pending now; look again
+    }
+  }
+
+  /**
+   * The value of the cell at {@code i} once it is not pending. A pending take may have passed its
+   * checks (it is then, in every order of the calls, done) or may yet free the cell, so a take or
+   * a count that read it either way could disagree with what the take returns (Lincheck's stress
+   * test found both). A pending cell is settled by its taker without any lock, within a few
+   * instructions.
+   */
+  static long settled(long[] cells, int i) {
+    for (int spins = 0; ; ) {
+      long v = (long) CELL.getAcquire(cells, i);
+      if ((v & TAG) != PENDING) {
+        return v;
+      }
+      if (++spins < 64) {
         Thread.onSpinWait();
       } else {
         Thread.yield(); // its taker was descheduled between its CAS and its check
       }
     }
+  }
+
+  /** A held (or pending) cell's value once freed: the same count of takes, tagged free. */
+  private static long freed(long value) {
+    return (value & ~TAG) | FREE;
   }
 
   /** The slot of the cell at {@code position}, which the caller just marked pending. */
@@ -526,7 +530,7 @@ final class FifoHostSemaphore extends HostLock {
     }
     LedgerSlot slot = slotAt(cell, ledger, stampsSlots ? ticker.getAsLong() : 0L);
     if (ledger.isClosed()) { // after the CAS: see "Pending slots"
-      CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE); // pending: ours alone
+      CELL.setRelease(slot.cells, slot.index, freed(slot.token)); // pending: ours alone
       throw ledger.closedException();
     }
     hold(slot, holder);
@@ -633,7 +637,7 @@ final class FifoHostSemaphore extends HostLock {
 
   /** Frees the cell of a pending slot (ours alone), handing it on if anyone queued meanwhile. */
   private void free(LedgerSlot slot) {
-    CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE);
+    CELL.setRelease(slot.cells, slot.index, freed(slot.token));
     if ((state() & FLAGS) != 0) {
       wakeAll(drainLocked(slot));
     }
@@ -890,7 +894,7 @@ final class FifoHostSemaphore extends HostLock {
    */
   boolean giveBack(LedgerSlot slot, boolean observe) {
     long token = slot.token;
-    if (!CELL.compareAndSet(slot.cells, slot.index, token, token - HELD + FREE)) {
+    if (!CELL.compareAndSet(slot.cells, slot.index, token, freed(token))) {
       return false; // given back already, by this or another thread or the pool's close
     }
     // After the CAS: see "The state word and the lock".
@@ -920,18 +924,6 @@ final class FifoHostSemaphore extends HostLock {
     }
   }
 
-  /** Waits, with no lock held, until a cell no longer has the value {@code v} (a pending take). */
-  private static void awaitChange(Segment seg, int cell, long v) {
-    int spins = 0;
-    while (seg.value(cell) == v) {
-      if (++spins < 64) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield(); // the taker was descheduled between its CAS and its check
-      }
-    }
-  }
-
   /**
    * Gives back, on behalf of a closing pool, every slot of this host that {@code ledger}'s pool
    * still holds, and returns how many. Where cells keep their slots (stamped), adds those to
@@ -946,13 +938,8 @@ final class FifoHostSemaphore extends HostLock {
     for (int k = 0, n = segments(segments); k < n; k++) {
       Segment seg = segment(k, segments);
       for (int cell = 0; cell < seg.size; ) {
-        long v = seg.value(cell);
-        long tag = v & TAG;
-        if (tag == PENDING) {
-          awaitChange(seg, cell, v); // a take that began before the close: held, or freed
-          continue;
-        }
-        if (tag == HELD) {
+        long v = seg.settled(cell); // a take that began before the close: held, or freed
+        if ((v & TAG) == HELD) {
           PoolLedger owner = seg.owner(cell);
           LedgerSlot slot = (seg.slots == null) ? null : seg.slots[cell];
           VarHandle.loadLoadFence();
@@ -960,7 +947,7 @@ final class FifoHostSemaphore extends HostLock {
             continue; // given back or taken again meanwhile: look again
           }
           if (owner == ledger) {
-            if (!CELL.compareAndSet(seg.cells, cell * seg.step, v, v - HELD + FREE)) {
+            if (!CELL.compareAndSet(seg.cells, cell * seg.step, v, freed(v))) {
               continue;
             }
             count++;
@@ -1100,7 +1087,7 @@ final class FifoHostSemaphore extends HostLock {
       boolean wake;
       boolean granted = false;
       if (waiter.ledger.isClosed()) { // after the CAS, as a fast take does
-        CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE);
+        CELL.setRelease(slot.cells, slot.index, freed(slot.token));
         wake = waiter.fail();
       } else if (waiter.grant(slot)) {
         hold(slot, waiter.thread()); // its waiter may already see the grant: it waits
@@ -1109,7 +1096,7 @@ final class FifoHostSemaphore extends HostLock {
         granted = true;
       } else {
         // It timed out or was cancelled; its own thread cleans up. The cell goes to the next.
-        CELL.setRelease(slot.cells, slot.index, slot.token - HELD + FREE);
+        CELL.setRelease(slot.cells, slot.index, freed(slot.token));
         wake = false;
       }
       if (wake) {

@@ -18,9 +18,6 @@ import java.time.Duration;
  * has it back.
  */
 final class LedgerSlot implements Slot {
-  /** How many times {@link #awaitTaken} spins before it yields. */
-  private static final int SPINS = 64;
-
   final FifoHostSemaphore semaphore;
   final PoolLedger ledger;
   final long acquiredAt;
@@ -44,15 +41,7 @@ final class LedgerSlot implements Slot {
 
   /** Waits, if this slot's cell is still pending (a grant not yet marked held), until it is not. */
   void awaitTaken() {
-    long pending = token - FifoHostSemaphore.HELD + FifoHostSemaphore.PENDING;
-    int spins = 0;
-    while ((long) FifoHostSemaphore.CELL.getAcquire(cells, index) == pending) {
-      if (++spins < SPINS) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield(); // the granting thread was descheduled between the grant and the mark
-      }
-    }
+    FifoHostSemaphore.settled(cells, index);
   }
 
   @Override
