@@ -548,7 +548,7 @@ final class FifoHostSemaphore extends HostLock {
     for (; ; ) {
       long s = state();
       int limit = limit(s);
-      if (over(s) && !clearOverIfDone(s) && occupiedCells() >= limit) {
+      if (over(s) && !clearOverIfDone(s) && occupiedCells(false) >= limit) {
         return -1;
       }
       Segment[] segments = more;
@@ -594,29 +594,19 @@ final class FifoHostSemaphore extends HostLock {
     return true;
   }
 
-  /** How many cells are held, at one pass. */
-  private int countHeld() {
-    int held = 0;
-    Segment[] segments = more;
-    for (int k = 0, n = segments(segments); k < n; k++) {
-      Segment seg = segment(k, segments);
-      for (int cell = 0; cell < seg.size; cell++) {
-        if ((seg.settled(cell) & TAG) == HELD) {
-          held++;
-        }
-      }
-    }
-    return held;
-  }
-
-  /** How many cells are occupied, pending slots included, at one pass. */
-  private int occupiedCells() {
+  /**
+   * How many cells are occupied, at one pass: with {@code settle}, each pending cell waited out
+   * first, so that it counts as held or not at all ({@link #settled}); without, counted as it is
+   * (a bound for the cap under the lock, and the reaper's busy check).
+   */
+  private int occupiedCells(boolean settle) {
     int occupied = 0;
     Segment[] segments = more;
     for (int k = 0, n = segments(segments); k < n; k++) {
       Segment seg = segment(k, segments);
       for (int cell = 0; cell < seg.size; cell++) {
-        if ((seg.value(cell) & TAG) != FREE) {
+        long v = settle ? seg.settled(cell) : seg.value(cell);
+        if ((v & TAG) != FREE) {
           occupied++;
         }
       }
@@ -863,7 +853,7 @@ final class FifoHostSemaphore extends HostLock {
     HostTable.HostRef ref = entry;
     ref.retained = null;
     // After clearing the pin: see "Entry lifecycle".
-    if (queued(state()) || occupiedCells() > 0) {
+    if (queued(state()) || occupiedCells(false) > 0) {
       ref.retained = this;
     }
   }
@@ -1187,7 +1177,7 @@ final class FifoHostSemaphore extends HostLock {
    * out ({@link Segment#settled}), as takes wait them out ({@link #takeCell}).
    */
   int inUse() {
-    return countHeld();
+    return occupiedCells(true);
   }
 
   int waiting() {
